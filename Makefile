@@ -1,0 +1,48 @@
+# OKR Academy: `make run` serves the app, `make test` runs the suite. Both bootstrap .venv.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export FLASK_APP := app
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test install install-dev migrate courses demo bench serve clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: requirements.txt $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/.installed
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+migrate: install
+	$(BIN)/flask db upgrade
+
+courses: migrate
+	@if $(BIN)/flask courses --help >/dev/null 2>&1; then $(BIN)/flask courses import; fi
+
+demo: migrate
+	$(BIN)/flask users demo
+
+run: courses demo
+	$(BIN)/flask run --host $(HOST) --port $(PORT)
+
+serve: courses
+	$(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) 'app:create_app()'
+
+test: install-dev
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: install-dev
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

@@ -1,0 +1,101 @@
+"""OKR Academy: the Flask application package."""
+from __future__ import annotations
+
+from flask import Flask
+
+from config import Config, config_from_env
+
+
+def create_app(config: type[Config] | dict | None = None, overrides: dict | None = None) -> Flask:
+    """Build the application: settings, extensions, blueprints, error pages and commands.
+
+    `config` is a config class, or a dict of settings applied over the class that
+    OKR_ACADEMY_ENV names; `overrides` are applied last.
+    """
+    app = Flask(__name__)
+    config_class = config if isinstance(config, type) else config_from_env()
+    app.config.update(config_class.load())
+    if isinstance(config, dict):
+        app.config.update(config)
+    app.config.update(overrides or {})
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    from app.navigation import init_navigation
+    from app.security import init_security
+
+    init_security(app)
+    init_navigation(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from app import models  # noqa: F401  (registers the tables on the metadata)
+    from app.extensions import csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(_migrations_dir()))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please log in to continue."
+    login_manager.login_message_category = "info"
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        return db.session.get(models.User, int(user_id))
+
+
+def register_blueprints(app: Flask) -> None:
+    from app.admin.routes import bp as admin_bp
+    from app.auth.routes import bp as auth_bp
+    from app.main.routes import bp as main_bp
+
+    for blueprint in (main_bp, auth_bp, admin_bp):
+        app.register_blueprint(blueprint)
+    for module_name in OPTIONAL_AREAS:
+        _register_area(app, module_name)
+
+
+#: Areas registered when present; each module exposes `bp`.
+OPTIONAL_AREAS = (
+    "app.courses.routes",
+    "app.quizzes.routes",
+    "app.certificates.routes",
+    "app.verify.routes",
+    "app.hr.routes",
+    "app.authoring.routes",
+)
+
+
+def _register_area(app: Flask, module_name: str) -> None:
+    import importlib
+    import importlib.util
+
+    try:
+        if importlib.util.find_spec(module_name) is None:
+            return
+    except ModuleNotFoundError:
+        return
+    module = importlib.import_module(module_name)
+    app.register_blueprint(module.bp)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from app.errors import init_error_pages
+
+    init_error_pages(app)
+
+
+def register_commands(app: Flask) -> None:
+    from app.cli import init_cli
+
+    init_cli(app)
+
+
+def _migrations_dir():
+    from pathlib import Path
+
+    return Path(__file__).resolve().parent.parent / "migrations"

@@ -1,0 +1,114 @@
+"""Registration, login, logout, profile and password."""
+from datetime import datetime, timezone
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from app.auth import services
+from app.auth.forms import ChangePasswordForm, LoginForm, LogoutForm, ProfileForm, RegistrationForm
+from app.extensions import db, limiter
+
+bp = Blueprint("auth", __name__)
+
+
+def _policy():
+    return services.PasswordPolicy.from_config(current_app.config)
+
+
+def _login_email_key() -> str:
+    return "login:" + services.normalise_email(request.form.get("email", ""))
+
+
+def _failed_login(response) -> bool:
+    return response.status_code != 302
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.dashboard"))
+    form = RegistrationForm(invite=request.args.get("invite", ""))
+    org = services.organisation_by_invite(db.session, form.invite.data)
+    if form.invite.data and org is None:
+        flash("This invitation link is not valid any more; you can still register on your own.",
+              "warning")
+        form.invite.data = ""
+    if form.validate_on_submit():
+        try:
+            user = services.create_user(db.session, email=form.email.data, name=form.name.data,
+                                        password=form.password.data, policy=_policy(),
+                                        organisation=org)
+        except services.AccountError as error:
+            db.session.rollback()
+            getattr(form, error.field or "email").errors.append(str(error))
+        else:
+            db.session.commit()
+            login_user(user)
+            flash(f"Welcome to OKR Academy, {user.name}.", "success")
+            return redirect(url_for("main.dashboard"))
+    status = 400 if form.errors else 200
+    return render_template("auth/register.html", form=form, organisation=org), status
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_CLIENT"], methods=["POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], methods=["POST"],
+               key_func=_login_email_key, deduct_when=_failed_login)
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.dashboard"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = services.authenticate(db.session, form.email.data, form.password.data, _policy(),
+                                     datetime.now(timezone.utc))
+        if user is None:
+            form.password.errors.append("The email or password is not correct.")
+            return render_template("auth/login.html", form=form), 401
+        db.session.commit()
+        login_user(user, remember=form.remember.data)
+        return redirect(_safe_next(request.args.get("next")) or url_for("main.dashboard"))
+    return render_template("auth/login.html", form=form), 400 if form.errors else 200
+
+
+def _safe_next(target: str | None) -> str | None:
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    form = LogoutForm()
+    if form.validate_on_submit():
+        logout_user()
+        flash("You are logged out.", "info")
+    return redirect(url_for("main.index"))
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def account():
+    profile = ProfileForm(prefix="profile", obj=current_user)
+    password = ChangePasswordForm(prefix="password")
+    if profile.submit.data and profile.validate_on_submit():
+        services.update_profile(db.session, current_user, profile.name.data)
+        db.session.commit()
+        flash("Your profile is saved. Certificates issued from now on carry this name.", "success")
+        return redirect(url_for("auth.account"))
+    if password.submit.data and password.validate_on_submit():
+        try:
+            services.change_password(db.session, current_user, password.current_password.data,
+                                     password.new_password.data, _policy())
+        except services.AccountError as error:
+            db.session.rollback()
+            getattr(password, error.field).errors.append(str(error))
+        else:
+            db.session.commit()
+            flash("Your password is changed.", "success")
+            return redirect(url_for("auth.account"))
+    status = 400 if (profile.errors or password.errors) else 200
+    return render_template("auth/account.html", profile=profile, password=password), status

@@ -1,0 +1,209 @@
+"""Accounts: registration, authentication, roles and organisations."""
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.audit import record
+from app.auth.passwords import check_password, hash_password, hasher, password_problems
+from app.models import ROLES, Organisation, User, UserRole
+
+
+class AccountError(ValueError):
+    """A rule of the accounts domain was broken; `field` names the form field concerned."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass(frozen=True)
+class PasswordPolicy:
+    min_length: int = 10
+    time_cost: int = 3
+    memory_cost: int = 65536
+
+    @classmethod
+    def from_config(cls, config) -> PasswordPolicy:
+        return cls(config["PASSWORD_MIN_LENGTH"], config["ARGON2_TIME_COST"],
+                   config["ARGON2_MEMORY_COST"])
+
+    @property
+    def hasher(self):
+        return hasher(self.time_cost, self.memory_cost)
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def find_user_by_email(session: Session, email: str) -> User | None:
+    return session.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+def create_user(session: Session, *, email: str, name: str, password: str, policy: PasswordPolicy,
+                roles: tuple[str, ...] = (), organisation: Organisation | None = None,
+                actor: User | None = None) -> User:
+    """Create an account, enforcing unique email and the password rule."""
+    email = normalise_email(email)
+    name = " ".join(name.split())
+    if find_user_by_email(session, email) is not None:
+        raise AccountError("An account with this email already exists.", "email")
+    problems = password_problems(password, min_length=policy.min_length, email=email, name=name)
+    if problems:
+        raise AccountError(" ".join(problems), "password")
+    unknown = set(roles) - set(ROLES)
+    if unknown:
+        raise AccountError(f"Unknown role {sorted(unknown)[0]!r}; roles are {', '.join(ROLES)}.",
+                           "role")
+    user = User(email=email, name=name, organisation=organisation,
+                password_hash=hash_password(password, policy.hasher))
+    user.role_grants = [UserRole(role=role) for role in sorted(set(roles) - {"learner"})]
+    session.add(user)
+    session.flush()
+    record(session, actor or user, "user.create", "user", user.id, f"Account {email} created",
+           roles=sorted(user.roles), organisation=organisation.slug if organisation else None)
+    return user
+
+
+def authenticate(session: Session, email: str, password: str, policy: PasswordPolicy,
+                 now: datetime) -> User | None:
+    """The user when the credentials match an active account, else None."""
+    user = find_user_by_email(session, email)
+    if user is None:
+        # Spend the same effort as a real check so timing does not reveal unknown emails.
+        check_password(_dummy_hash(policy), password, policy.hasher)
+        return None
+    if not check_password(user.password_hash, password, policy.hasher) or not user.is_active:
+        return None
+    if policy.hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password, policy.hasher)
+    user.last_login_at = now
+    return user
+
+
+_dummy_hashes: dict[tuple[int, int], str] = {}
+
+
+def _dummy_hash(policy: PasswordPolicy) -> str:
+    key = (policy.time_cost, policy.memory_cost)
+    if key not in _dummy_hashes:
+        _dummy_hashes[key] = hash_password(secrets.token_hex(16), policy.hasher)
+    return _dummy_hashes[key]
+
+
+def change_password(session: Session, user: User, current: str, new: str,
+                    policy: PasswordPolicy) -> None:
+    if not check_password(user.password_hash, current, policy.hasher):
+        raise AccountError("Your current password is not correct.", "current_password")
+    problems = password_problems(new, min_length=policy.min_length, email=user.email, name=user.name)
+    if problems:
+        raise AccountError(" ".join(problems), "new_password")
+    user.password_hash = hash_password(new, policy.hasher)
+    record(session, user, "user.password", "user", user.id, "Password changed")
+
+
+def update_profile(session: Session, user: User, name: str) -> None:
+    name = " ".join(name.split())
+    if name != user.name:
+        record(session, user, "user.profile", "user", user.id, "Certificate name changed",
+               old=user.name, new=name)
+        user.name = name
+
+
+def set_roles(session: Session, actor: User, user: User, roles: set[str]) -> None:
+    roles = set(roles) - {"learner"}
+    unknown = roles - set(ROLES)
+    if unknown:
+        raise AccountError(f"Unknown role {sorted(unknown)[0]!r}.", "roles")
+    if user.id == actor.id and "admin" not in roles:
+        raise AccountError("You cannot remove your own admin role.", "roles")
+    before = sorted(user.roles)
+    user.role_grants = [g for g in user.role_grants if g.role in roles] + [
+        UserRole(role=r) for r in sorted(roles - {g.role for g in user.role_grants})
+    ]
+    session.flush()
+    if before != sorted(user.roles):
+        record(session, actor, "user.roles", "user", user.id, f"Roles of {user.email} changed",
+               before=before, after=sorted(user.roles))
+
+
+def grant_role(session: Session, actor: User | None, user: User, role: str) -> None:
+    if role not in ROLES:
+        raise AccountError(f"Unknown role {role!r}; roles are {', '.join(ROLES)}.", "role")
+    if role in user.roles:
+        return
+    user.role_grants.append(UserRole(role=role))
+    session.flush()
+    record(session, actor, "user.grant", "user", user.id, f"{role} granted to {user.email}",
+           role=role)
+
+
+def set_active(session: Session, actor: User, user: User, active: bool) -> None:
+    if user.id == actor.id and not active:
+        raise AccountError("You cannot deactivate your own account.")
+    if user.is_active_account != active:
+        user.is_active_account = active
+        record(session, actor, "user.activate" if active else "user.deactivate", "user", user.id,
+               f"{user.email} {'reactivated' if active else 'deactivated'}")
+
+
+def set_organisation(session: Session, actor: User, user: User, org: Organisation | None) -> None:
+    if user.organisation_id != (org.id if org else None):
+        before = user.organisation.slug if user.organisation else None
+        user.organisation = org
+        record(session, actor, "user.organisation", "user", user.id,
+               f"Organisation of {user.email} changed", before=before,
+               after=org.slug if org else None)
+
+
+def slugify(name: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+    return slug[:64] or "org"
+
+
+def create_organisation(session: Session, name: str, actor: User | None = None,
+                        slug: str | None = None) -> Organisation:
+    name = " ".join(name.split())
+    if not name:
+        raise AccountError("An organisation needs a name.", "name")
+    slug = slug or slugify(name)
+    if session.scalar(select(Organisation).where(Organisation.slug == slug)):
+        raise AccountError(f"An organisation with the slug {slug!r} already exists.", "name")
+    org = Organisation(name=name, slug=slug, invite_token=secrets.token_urlsafe(24))
+    session.add(org)
+    session.flush()
+    record(session, actor, "organisation.create", "organisation", org.id, f"{name} created")
+    return org
+
+
+def regenerate_invite(session: Session, actor: User, org: Organisation) -> None:
+    org.invite_token = secrets.token_urlsafe(24)
+    record(session, actor, "organisation.invite", "organisation", org.id,
+           f"Invite link of {org.name} renewed")
+
+
+def organisation_by_invite(session: Session, token: str | None) -> Organisation | None:
+    if not token:
+        return None
+    return session.scalar(select(Organisation).where(Organisation.invite_token == token))
+
+
+def organisation_by_slug(session: Session, slug: str) -> Organisation | None:
+    return session.scalar(select(Organisation).where(Organisation.slug == slug))
+
+
+def search_users(q: str = "", role: str | None = None):
+    """A select of users matching a search on name or email, optionally by role."""
+    stmt = select(User).order_by(User.name)
+    if q:
+        pattern = f"%{q.strip().lower()}%"
+        stmt = stmt.where(func.lower(User.name).like(pattern) | User.email.like(pattern))
+    if role and role != "learner":
+        stmt = stmt.where(User.role_grants.any(UserRole.role == role))
+    return stmt

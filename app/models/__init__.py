@@ -1,0 +1,13 @@
+"""SQLAlchemy models, one module per area."""
+from app.models.accounts import ROLES, Organisation, User, UserRole
+from app.models.audit import AuditEvent
+from app.models.certificates import Certificate, VerificationLog
+from app.models.courses import Course, CourseAsset, CourseVersion, VersionLesson, VersionModule
+from app.models.progress import Enrollment, LessonProgress
+from app.models.quizzes import QuizAttempt
+
+__all__ = [
+    "ROLES", "AuditEvent", "Certificate", "Course", "CourseAsset", "CourseVersion", "Enrollment",
+    "LessonProgress", "Organisation", "QuizAttempt", "User", "UserRole", "VerificationLog",
+    "VersionLesson", "VersionModule",
+]

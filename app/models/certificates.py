@@ -1,0 +1,68 @@
+"""Issued certificates (immutable documents) and the log of public verifications."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models.base import UTCDateTime, utcnow
+
+#: statuses that hold the learner's one live certificate for a course
+LIVE_STATUSES = ("active", "suspended")
+
+
+class Certificate(db.Model):
+    __tablename__ = "certificates"
+    __table_args__ = (
+        # Exactly one live certificate per learner and course, even under concurrent issuance.
+        Index(
+            "uq_certificates_live_per_course", "user_id", "course_id", unique=True,
+            sqlite_where=text("status IN ('active', 'suspended')"),
+            postgresql_where=text("status IN ('active', 'suspended')"),
+        ),
+        Index("ix_certificates_user", "user_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="RESTRICT"))
+    version_id: Mapped[int] = mapped_column(ForeignKey("course_versions.id"))
+    holder_name: Mapped[str] = mapped_column(String(120))
+    course_title: Mapped[str] = mapped_column(String(200))
+    course_slug: Mapped[str] = mapped_column(String(100))
+    version_number: Mapped[int]
+    organisation_name: Mapped[str | None] = mapped_column(String(120))
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: active | suspended | revoked | superseded
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    status_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    status_changed_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    key_id: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[str] = mapped_column(Text)
+    signature: Mapped[str] = mapped_column(String(128))
+    pdf: Mapped[bytes] = mapped_column(LargeBinary)
+    pdf_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    previous_id: Mapped[int | None] = mapped_column(ForeignKey("certificates.id"))
+
+    user = relationship("User", foreign_keys=[user_id])
+    course = relationship("Course")
+    previous: Mapped[Certificate | None] = relationship(remote_side=[id])
+
+
+class VerificationLog(db.Model):
+    __tablename__ = "verification_logs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), index=True)
+    #: web | api | pdf | bulk | cli
+    channel: Mapped[str] = mapped_column(String(8))
+    verdict: Mapped[str] = mapped_column(String(16))
+    client: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

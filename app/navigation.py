@@ -1,0 +1,58 @@
+"""The main navigation, per role; areas that are not installed simply do not appear."""
+from dataclasses import dataclass
+
+from flask import Flask, current_app, request, url_for
+from flask_login import current_user
+
+#: (endpoint, label, roles that see it; None = everybody, "anonymous" = logged out only)
+NAV = (
+    ("main.dashboard", "Dashboard", ("learner",)),
+    ("courses.catalogue", "Courses", None),
+    ("certificates.mine", "My certificates", ("learner",)),
+    ("authoring.index", "Studio", ("trainer",)),
+    ("hr.dashboard", "HR", ("hr",)),
+    ("verify.verify_form", "Verify", None),
+    ("admin.index", "Admin", ("admin",)),
+)
+
+
+@dataclass(frozen=True)
+class NavItem:
+    url: str
+    label: str
+    active: bool
+
+
+def has_endpoint(endpoint: str) -> bool:
+    return endpoint in current_app.view_functions
+
+
+def nav_items() -> list[NavItem]:
+    items = []
+    for endpoint, label, roles in NAV:
+        if not has_endpoint(endpoint) or not _visible(roles):
+            continue
+        url = url_for(endpoint)
+        active = request.endpoint == endpoint or (
+            request.blueprint == endpoint.split(".")[0] and endpoint.split(".")[0] != "main")
+        items.append(NavItem(url, label, active))
+    return items
+
+
+def _visible(roles) -> bool:
+    if roles is None:
+        return True
+    if not current_user.is_authenticated:
+        return False
+    return current_user.has_role(*roles) or ("admin" in current_user.roles and roles != ("learner",))
+
+
+def url_for_page(number: int) -> str:
+    """The current page's URL with its query string, at another page number."""
+    args = {**request.view_args, **request.args.to_dict(), "page": number}
+    return url_for(request.endpoint, **args)
+
+
+def init_navigation(app: Flask) -> None:
+    app.jinja_env.globals.update(nav_items=nav_items, has_endpoint=has_endpoint,
+                                 url_for_page=url_for_page)

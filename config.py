@@ -1,0 +1,159 @@
+"""Configuration classes. Every setting can be overridden by an environment variable of the same name."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = Path(os.environ.get("INSTANCE_PATH", BASE_DIR / "instance"))
+
+
+def _env_bool(value: str) -> bool:
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _coerce(default, raw: str):
+    """Parse an environment string into the type of the default it overrides."""
+    if isinstance(default, bool):
+        return _env_bool(raw)
+    if isinstance(default, int):
+        return int(raw)
+    if isinstance(default, float):
+        return float(raw)
+    return raw
+
+
+def instance_secret_key(instance_dir: Path = INSTANCE_DIR) -> str:
+    """Return the development secret key, generating it once into the instance folder."""
+    path = instance_dir / "secret_key"
+    if not path.exists():
+        instance_dir.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+class Config:
+    """Defaults that work with no environment at all (SQLite in instance/)."""
+
+    ENV_NAME = "development"
+    SECRET_KEY: str | None = None
+    DATABASE_URL = f"sqlite:///{INSTANCE_DIR / 'okr_academy.sqlite3'}"
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    INSTANCE_PATH = str(INSTANCE_DIR)
+    COURSES_DIR = str(BASE_DIR / "courses")
+    CERTIFICATES_DIR = str(BASE_DIR / "certificates")
+    KEYS_DIR = str(INSTANCE_DIR / "keys")
+    # Production key material; development generates keys into KEYS_DIR when these are empty.
+    SIGNING_KEY_PATH = ""
+    VERIFY_KEY_PATHS = ""
+    PDF_SIGNING_KEY_PATH = ""
+    PDF_SIGNING_CERT_PATH = ""
+    PDF_SIGNING_CHAIN_PATH = ""
+    PUBLIC_BASE_URL = "http://127.0.0.1:5000"
+    ISSUER_NAME = "OKR Academy"
+
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_ENABLED = True
+    LOGIN_LIMIT_PER_CLIENT = "20 per minute"
+    LOGIN_LIMIT_PER_ACCOUNT = "5 per 5 minutes"
+    VERIFY_LIMIT_PER_CLIENT = "60 per minute"
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = False
+    PERMANENT_SESSION_LIFETIME = 60 * 60 * 12
+    WTF_CSRF_ENABLED = True
+    WTF_CSRF_TIME_LIMIT = 60 * 60 * 8
+    MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+    PASSWORD_MIN_LENGTH = 10
+    ARGON2_TIME_COST = 3
+    ARGON2_MEMORY_COST = 65536
+    TESTING = False
+
+    @classmethod
+    def load(cls) -> dict:
+        """Collect the class settings, overridden by environment variables of the same name."""
+        settings = {}
+        for klass in reversed(cls.__mro__):
+            for name, value in vars(klass).items():
+                if name.isupper():
+                    settings[name] = value
+        for name, default in list(settings.items()):
+            raw = os.environ.get(name)
+            if raw is not None and not isinstance(default, dict):
+                settings[name] = _coerce(default, raw) if default is not None else raw
+        settings["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(settings["DATABASE_URL"])
+        cls.finalise(settings)
+        return settings
+
+    @classmethod
+    def finalise(cls, settings: dict) -> None:
+        if not settings.get("SECRET_KEY"):
+            settings["SECRET_KEY"] = instance_secret_key(Path(settings["INSTANCE_PATH"]))
+
+
+class DevelopmentConfig(Config):
+    ENV_NAME = "development"
+
+
+class TestConfig(Config):
+    ENV_NAME = "test"
+    TESTING = True
+    SECRET_KEY = "test-secret-key-not-for-production"
+    DATABASE_URL = "sqlite://"
+    RATELIMIT_ENABLED = True
+    ARGON2_TIME_COST = 1
+    ARGON2_MEMORY_COST = 1024
+    PUBLIC_BASE_URL = "http://localhost"
+
+    @classmethod
+    def load(cls) -> dict:
+        settings = super().load()
+        url = os.environ.get("TEST_DATABASE_URL") or os.environ.get("DATABASE_URL") or "sqlite://"
+        settings["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(url)
+        return settings
+
+
+class ProductionConfig(Config):
+    ENV_NAME = "production"
+    DATABASE_URL = ""
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+
+    @classmethod
+    def finalise(cls, settings: dict) -> None:
+        missing = [name for name in ("SECRET_KEY", "DATABASE_URL") if not settings.get(name)]
+        if missing:
+            raise RuntimeError(
+                "Production configuration refuses to start: set " + " and ".join(missing)
+                + " in the environment."
+            )
+
+
+def normalise_database_url(url: str) -> str:
+    """Map postgres:// and postgresql:// URLs to the psycopg 3 driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "test": TestConfig,
+    "production": ProductionConfig,
+}
+
+
+def config_from_env() -> type[Config]:
+    """Pick the config class named by OKR_ACADEMY_ENV (default: development)."""
+    name = os.environ.get("OKR_ACADEMY_ENV", "development")
+    try:
+        return CONFIGS[name]
+    except KeyError:
+        raise RuntimeError(f"OKR_ACADEMY_ENV must be one of {', '.join(CONFIGS)}, not {name!r}.")

@@ -1,0 +1,165 @@
+import pytest
+from sqlalchemy import func, select
+
+from app.models import AuditEvent, User
+from tests.conftest import DEFAULT_PASSWORD
+
+GOOD = {"name": "Ada Lovelace", "email": "ada@example.com", "password": "Analytical-Engine-1843",
+        "confirm": "Analytical-Engine-1843"}
+
+
+def user_count(db):
+    return db.session.scalar(select(func.count(User.id)))
+
+
+def test_register_logs_in_and_hashes_password(browser, db):
+    response = browser.post("/register", GOOD)
+    assert response.status_code == 302
+    user = db.session.scalar(select(User).where(User.email == "ada@example.com"))
+    assert user.name == "Ada Lovelace"
+    assert user.password_hash.startswith("$argon2id$")
+    assert "Analytical" not in user.password_hash
+    assert "Ada Lovelace" in browser.get("/account").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("change, field_message", [
+    ({"password": "short1A!", "confirm": "short1A!"}, "at least 10 characters"),
+    ({"password": "alllowercaseletters", "confirm": "alllowercaseletters"}, "three of"),
+    ({"password": "Password123", "confirm": "Password123"}, "too easy"),
+    ({"confirm": "Different-Password-1"}, "The two passwords differ"),
+    ({"email": "not-an-email"}, "Invalid email"),
+    ({"name": "A" * 121}, "between 2 and 120"),
+    ({"name": ""}, "This field is required"),
+])
+def test_register_rejects_bad_input_beside_the_field(browser, db, change, field_message):
+    response = browser.post("/register", {**GOOD, **change})
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert field_message in html
+    assert 'class="field-error"' in html
+    assert user_count(db) == 0
+
+
+def test_register_duplicate_email(browser, db, make_user):
+    make_user(email="ada@example.com")
+    response = browser.post("/register", {**GOOD, "email": "ADA@example.com "})
+    assert response.status_code == 400
+    assert "already exists" in response.get_data(as_text=True)
+    assert user_count(db) == 1
+
+
+def test_register_through_invite_joins_organisation(browser, db, make_org):
+    org = make_org("Acme Industries")
+    page = browser.get(f"/register?invite={org.invite_token}").get_data(as_text=True)
+    assert "Acme Industries" in page
+    browser.post(f"/register?invite={org.invite_token}", {**GOOD, "invite": org.invite_token})
+    user = db.session.scalar(select(User).where(User.email == "ada@example.com"))
+    assert user.organisation.slug == "acme-industries"
+
+
+def test_register_with_unknown_invite_still_works_without_organisation(browser, db):
+    page = browser.get("/register?invite=forged").get_data(as_text=True)
+    assert "not valid any more" in page
+    browser.post("/register", {**GOOD, "invite": "forged"})
+    assert db.session.scalar(select(User)).organisation is None
+
+
+def test_login_and_logout(browser, make_user):
+    make_user(email="exec@example.com")
+    response = browser.post("/login", {"email": "exec@example.com", "password": DEFAULT_PASSWORD})
+    assert response.status_code == 302
+    assert browser.get("/account").status_code == 200
+    browser.post("/logout", token_from="/account")
+    assert browser.get("/account").status_code == 302
+
+
+@pytest.mark.parametrize("email, password", [
+    ("exec@example.com", "Wrong-Password-9"),
+    ("nobody@example.com", DEFAULT_PASSWORD),
+])
+def test_login_failure_says_nothing_about_which_part(browser, make_user, email, password):
+    make_user(email="exec@example.com")
+    response = browser.post("/login", {"email": email, "password": password})
+    assert response.status_code == 401
+    assert "The email or password is not correct." in response.get_data(as_text=True)
+
+
+def test_deactivated_account_cannot_log_in(browser, make_user):
+    make_user(email="gone@example.com", active=False)
+    response = browser.post("/login", {"email": "gone@example.com", "password": DEFAULT_PASSWORD})
+    assert response.status_code == 401
+
+
+def test_login_redirect_only_to_local_paths(browser, make_user):
+    make_user(email="exec@example.com")
+    creds = {"email": "exec@example.com", "password": DEFAULT_PASSWORD}
+    response = browser.post("/login?next=https://evil.example/", creds, token_from="/login")
+    assert response.headers["Location"] == "/dashboard"
+    browser.post("/logout", token_from="/account")
+    response = browser.post("/login?next=/account", creds, token_from="/login")
+    assert response.headers["Location"] == "/account"
+
+
+def test_login_rate_limited_per_account(browser, make_user, app):
+    make_user(email="exec@example.com")
+    statuses = [browser.post("/login", {"email": "exec@example.com", "password": "Nope-nope-1"},
+                             ).status_code for _ in range(6)]
+    assert statuses[:5] == [401] * 5
+    assert statuses[5] == 429
+    # The right password is refused as well until the window passes.
+    response = browser.post("/login", {"email": "exec@example.com", "password": DEFAULT_PASSWORD})
+    assert response.status_code == 429
+    assert "Too many requests" in response.get_data(as_text=True)
+
+
+def test_login_rate_limited_per_client(browser, app):
+    app.config["LOGIN_LIMIT_PER_CLIENT"] = "3 per minute"
+    codes = [browser.post("/login", {"email": f"u{i}@example.com", "password": "x"}).status_code
+             for i in range(4)]
+    assert codes[-1] == 429
+
+
+def test_post_without_csrf_token_is_rejected(client, make_user, db):
+    response = client.post("/register", data=GOOD)
+    assert response.status_code == 400
+    assert "expired" in response.get_data(as_text=True)
+    assert user_count(db) == 0
+    make_user(email="exec@example.com")
+    response = client.post("/login", data={"email": "exec@example.com",
+                                           "password": DEFAULT_PASSWORD, "csrf_token": "forged"})
+    assert response.status_code == 400
+
+
+def test_profile_changes_certificate_name_and_is_audited(browser, login_as, db):
+    user = login_as("learner")
+    response = browser.post("/account", {"profile-name": "  Grace   Hopper ",
+                                         "profile-submit": "1"},)
+    assert response.status_code == 302
+    db.session.refresh(user)
+    assert user.name == "Grace Hopper"
+    assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "user.profile"))
+
+
+def test_change_password(browser, login_as, db, app):
+    user = login_as("learner")
+    bad = browser.post("/account", {"password-current_password": "wrong",
+                                    "password-new_password": "Brand-New-Pass-77",
+                                    "password-confirm": "Brand-New-Pass-77",
+                                    "password-submit": "1"})
+    assert bad.status_code == 400
+    assert "current password is not correct" in bad.get_data(as_text=True)
+    ok = browser.post("/account", {"password-current_password": DEFAULT_PASSWORD,
+                                   "password-new_password": "Brand-New-Pass-77",
+                                   "password-confirm": "Brand-New-Pass-77",
+                                   "password-submit": "1"})
+    assert ok.status_code == 302
+    from app.auth.services import PasswordPolicy, authenticate
+    from datetime import datetime, timezone
+    assert authenticate(db.session, user.email, "Brand-New-Pass-77",
+                        PasswordPolicy.from_config(app.config), datetime.now(timezone.utc))
+
+
+def test_account_requires_login(client):
+    response = client.get("/account")
+    assert response.status_code == 302
+    assert "/login?next=" in response.headers["Location"]
