@@ -6,6 +6,8 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.models import ROLES
 
+ROLE_LABELS = {"learner": "Learner", "trainer": "Trainer", "hr": "HR", "admin": "Admin"}
+
 
 class MultiCheckboxField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
@@ -13,7 +15,7 @@ class MultiCheckboxField(SelectMultipleField):
 
 
 class UserEditForm(FlaskForm):
-    roles = MultiCheckboxField("Roles", choices=[(r, r.title()) for r in ROLES if r != "learner"])
+    roles = MultiCheckboxField("Roles", choices=[(r, ROLE_LABELS[r]) for r in ROLES if r != "learner"])
     organisation = SelectField("Organisation", coerce=str, validate_choice=True)
     submit = SubmitField("Save changes")
 

@@ -9,7 +9,7 @@ def strip(value):
 
 
 class RegistrationForm(FlaskForm):
-    name = StringField("Name as it should appear on your certificate",
+    name = StringField("Full name",
                        validators=[DataRequired(), Length(min=2, max=120)])
     email = EmailField("Work email", filters=[strip], validators=[DataRequired(), Email(), Length(max=254)])
     password = PasswordField("Password", validators=[DataRequired(), Length(max=256)])
