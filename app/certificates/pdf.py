@@ -1,0 +1,389 @@
+"""Render certificate PDFs with WeasyPrint and sign them (PAdES) with pyHanko.
+
+Both libraries are imported on first use, not at module import: together they cost
+about a second, which app start-up and most tests should not pay. A worker that issues
+certificates calls :func:`warm_up` once.
+
+A template lives in ``certificates/<name>/``: ``certificate.html`` (Jinja, rendered in a
+sandbox with plain values only), ``certificate.css`` and whatever fonts and assets they
+reference. The renderer reads nothing outside that folder and fetches nothing from the
+network.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import mimetypes
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import date
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from jinja2 import FileSystemLoader, StrictUndefined, TemplateError
+from jinja2.sandbox import SandboxedEnvironment
+from markupsafe import Markup
+
+from app.certificates.pki import PdfSigningConfig
+from app.certificates.signing import ALGORITHM, KeyConfigError
+
+DEFAULT_TEMPLATE = "default"
+HTML_FILE = "certificate.html"
+CSS_FILE = "certificate.css"
+
+#: Custom keys of the PDF document information dictionary.
+INFO_PAYLOAD = "OKRAcademyPayload"
+INFO_SIGNATURE = "OKRAcademySignature"
+INFO_KEY_ID = "OKRAcademyKeyId"
+#: Name of the embedded file that carries the signed payload.
+ATTACHMENT_NAME = "certificate.json"
+
+SIGNATURE_FIELD = "CertificateSignature"
+SIGNATURE_REASON = "Certificate issued by OKR Academy"
+QR_DARK = "#1b2a4a"
+
+_TEMPLATE_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
+_MONTHS = (
+    "January", "February", "March", "April", "May", "June", "July",
+    "August", "September", "October", "November", "December",
+)  # fmt: skip
+
+
+class CertificateTemplateError(Exception):
+    """A certificate template is missing, broken, or reaches outside its folder."""
+
+
+@dataclass(frozen=True, slots=True)
+class CertificateFacts:
+    """Everything printed on, or embedded in, one certificate."""
+
+    code: str
+    holder_name: str
+    course_title: str
+    course_slug: str
+    course_version: int | str
+    issued_on: date
+    expires_on: date | None
+    issuer_name: str
+    issuer_url: str
+    verify_url: str
+    wording: str
+    organisation_name: str | None
+    payload_json: str
+    signature: str
+    key_id: str
+
+
+@dataclass(slots=True)
+class _PreparedTemplate:
+    folder: Path
+    base_url: str
+    html: Any  # jinja2.Template
+    stylesheets: list[Any]  # weasyprint.CSS
+    font_config: Any  # weasyprint.text.fonts.FontConfiguration
+    url_fetcher: Any  # weasyprint.urls.URLFetcher
+
+
+class CertificateRenderer:
+    """Turns certificate facts into an unsigned PDF using a template folder.
+
+    Templates are parsed once per process and kept (fonts, CSS, Jinja); one renderer
+    serves one thread at a time.
+    """
+
+    def __init__(self, templates_dir: Path, default_template: str = DEFAULT_TEMPLATE) -> None:
+        self.templates_dir = Path(templates_dir).resolve()
+        self.default_template = default_template
+        self._prepared: dict[str, _PreparedTemplate] = {}
+
+    def template_names(self) -> list[str]:
+        """List the template folders that hold a certificate.html."""
+        return sorted(
+            path.parent.name
+            for path in self.templates_dir.glob(f"*/{HTML_FILE}")
+            if _TEMPLATE_NAME.fullmatch(path.parent.name)
+        )
+
+    def render(self, facts: CertificateFacts, template: str | None = None) -> bytes:
+        """Render one certificate as PDF bytes (not yet PDF-signed)."""
+        from weasyprint import HTML, Attachment
+        from weasyprint.urls import FatalURLFetchingError
+
+        try:
+            prepared = self.prepare(template or self.default_template)
+            document = HTML(
+                string=self._html(prepared, facts),
+                base_url=prepared.base_url,
+                url_fetcher=prepared.url_fetcher,
+            )
+            return document.write_pdf(
+                stylesheets=prepared.stylesheets,
+                font_config=prepared.font_config,
+                attachments=[
+                    Attachment(
+                        string=embedded_record(facts),
+                        name=ATTACHMENT_NAME,
+                        description="Signed certificate record (Ed25519 over payload)",
+                        relationship="Data",
+                    )
+                ],
+                finisher=_info_finisher(facts),
+            )
+        except FatalURLFetchingError as exc:
+            raise CertificateTemplateError(str(exc.__cause__ or exc)) from exc
+
+    def prepare(self, name: str) -> _PreparedTemplate:
+        """Parse a template's HTML, CSS and fonts once and keep them."""
+        if name not in self._prepared:
+            self._prepared[name] = self._load(name)
+        return self._prepared[name]
+
+    def _load(self, name: str) -> _PreparedTemplate:
+        from weasyprint import CSS
+        from weasyprint.text.fonts import FontConfiguration
+
+        folder = self._folder(name)
+        base_url = folder.as_uri() + "/"
+        fetcher = _folder_fetcher(folder)
+        environment = SandboxedEnvironment(
+            loader=FileSystemLoader(folder), autoescape=True, undefined=StrictUndefined
+        )
+        try:
+            html = environment.get_template(HTML_FILE)
+        except TemplateError as exc:
+            raise CertificateTemplateError(f"{folder / HTML_FILE}: {exc}") from exc
+        font_config = FontConfiguration()
+        stylesheets = []
+        if (folder / CSS_FILE).is_file():
+            stylesheets.append(
+                CSS(
+                    string=(folder / CSS_FILE).read_text("utf-8"),
+                    base_url=base_url,
+                    url_fetcher=fetcher,
+                    font_config=font_config,
+                )
+            )
+        return _PreparedTemplate(folder, base_url, html, stylesheets, font_config, fetcher)
+
+    def _folder(self, name: str) -> Path:
+        if not _TEMPLATE_NAME.fullmatch(name):
+            raise CertificateTemplateError(
+                f"Certificate template name {name!r} must be lower-case letters, digits, "
+                "'-' or '_'."
+            )
+        folder = self.templates_dir / name
+        if not (folder / HTML_FILE).is_file():
+            raise CertificateTemplateError(
+                f"Certificate template {name!r} not found: {folder / HTML_FILE} is missing."
+            )
+        return folder
+
+    def _html(self, prepared: _PreparedTemplate, facts: CertificateFacts) -> str:
+        try:
+            return prepared.html.render(template_context(facts))
+        except TemplateError as exc:
+            raise CertificateTemplateError(f"{prepared.folder / HTML_FILE}: {exc}") from exc
+
+
+def template_context(facts: CertificateFacts) -> dict[str, Any]:
+    """Return the plain values a certificate template may use."""
+    return {
+        "code": facts.code,
+        "holder_name": facts.holder_name,
+        "course_title": facts.course_title,
+        "course_slug": facts.course_slug,
+        "course_version": str(facts.course_version),
+        "issued_on": facts.issued_on.isoformat(),
+        "issued_on_display": display_date(facts.issued_on),
+        "expires_on": facts.expires_on.isoformat() if facts.expires_on else None,
+        "expires_on_display": display_date(facts.expires_on) if facts.expires_on else None,
+        "issuer_name": facts.issuer_name,
+        "issuer_url": facts.issuer_url,
+        "verify_url": facts.verify_url,
+        "wording": facts.wording,
+        "organisation_name": facts.organisation_name,
+        "key_id": facts.key_id,
+        "qr_svg": qr_svg(facts.verify_url),
+    }
+
+
+def display_date(day: date) -> str:
+    """Format a date the way certificates print it: 5 March 2026."""
+    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
+
+
+def qr_svg(url: str, dark: str = QR_DARK) -> Markup:
+    """Return an inline SVG QR code (error correction M) that scales with its box."""
+    import segno
+
+    qr = segno.make(url, error="m", micro=False, boost_error=False)
+    return Markup(qr.svg_inline(omitsize=True, dark=dark, border=2))
+
+
+def embedded_record(facts: CertificateFacts) -> str:
+    """Return the JSON embedded as certificate.json: the exact signed payload and signature."""
+    record = {
+        "payload": facts.payload_json,
+        "signature": facts.signature,
+        "kid": facts.key_id,
+        "alg": ALGORITHM,
+    }
+    return json.dumps(record, ensure_ascii=False, indent=2)
+
+
+def _info_finisher(facts: CertificateFacts) -> Callable[[Any, Any], None]:
+    def add_info(document: Any, pdf: Any) -> None:
+        import pydyf
+
+        pdf.info[INFO_PAYLOAD] = pydyf.String(facts.payload_json)
+        pdf.info[INFO_SIGNATURE] = pydyf.String(facts.signature)
+        pdf.info[INFO_KEY_ID] = pydyf.String(facts.key_id)
+
+    return add_info
+
+
+def _folder_fetcher(folder: Path) -> Any:
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    class TemplateFolderFetcher(URLFetcher):
+        """Serves files inside one template folder and data: URLs; refuses the rest."""
+
+        def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
+            scheme = urlsplit(url).scheme.lower()
+            if scheme == "data":
+                return super().fetch(url, headers)
+            if scheme != "file":
+                raise CertificateTemplateError(
+                    f"Certificate templates may not load {url}: only files in their own folder."
+                )
+            path = Path(unquote(urlsplit(url).path)).resolve()
+            if not path.is_relative_to(folder) or not path.is_file():
+                raise CertificateTemplateError(
+                    f"Certificate template file {path} is missing or outside {folder}."
+                )
+            content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+            return URLFetcherResponse(
+                url, path.read_bytes(), headers={"Content-Type": content_type}
+            )
+
+    return TemplateFolderFetcher(fail_on_errors=True, allowed_protocols=("file", "data"))
+
+
+@dataclass(slots=True)
+class PdfSigner:
+    """Adds a PAdES-B-B certification signature to a PDF with the configured X.509 key."""
+
+    config: PdfSigningConfig
+    signer_name: str = "OKR Academy"
+    reason: str = SIGNATURE_REASON
+    location: str | None = None
+    contact_info: str | None = None
+    _signer: Any = field(default=None, init=False, repr=False)
+    _bytes_reserved: int = field(default=0, init=False, repr=False)
+
+    def sign(self, pdf: bytes) -> bytes:
+        """Return the PDF with an incremental update holding the signature."""
+        from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+        from pyhanko.sign import signers
+
+        signer = self.load()
+        writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
+        output = signers.PdfSigner(self._metadata(), signer).sign_pdf(
+            writer, bytes_reserved=self._bytes_reserved
+        )
+        return output.getvalue()
+
+    def load(self) -> Any:
+        """Load the key and certificates (once) and return pyHanko's signer."""
+        if self._signer is None:
+            from pyhanko.sign import signers
+
+            signer = signers.SimpleSigner.load(
+                str(self.config.key_path),
+                str(self.config.cert_path),
+                ca_chain_files=[str(path) for path in self.config.chain_paths],
+                key_passphrase=self.config.key_passphrase,
+            )
+            if signer is None:
+                raise KeyConfigError(
+                    f"Cannot load the PDF signing key {self.config.key_path} with "
+                    f"certificate {self.config.cert_path}."
+                )
+            self._bytes_reserved = _bytes_to_reserve(signer)
+            self._signer = signer
+        return self._signer
+
+    def _metadata(self) -> Any:
+        from pyhanko.sign import fields, signers
+
+        return signers.PdfSignatureMetadata(
+            field_name=SIGNATURE_FIELD,
+            md_algorithm="sha256",
+            subfilter=fields.SigSeedSubFilter.PADES,
+            name=self.signer_name,
+            reason=self.reason,
+            location=self.location,
+            contact_info=self.contact_info,
+            # A certification signature that allows no change: readers show the document
+            # as certified, and any later edit invalidates it.
+            certify=True,
+            docmdp_permissions=fields.MDPPerm.NO_CHANGES,
+        )
+
+
+def _bytes_to_reserve(signer: Any) -> int:
+    # pyHanko counts the placeholder in hex digits, two per byte of the CMS blob, which
+    # holds the certificates plus signed attributes and an ECDSA signature (well under
+    # 1 KiB). A fixed reservation spares pyHanko a dummy signing pass per document.
+    certificates = [signer.signing_cert, *signer.cert_registry]
+    cms_bytes = sum(len(cert.dump()) for cert in certificates) + 1024
+    return 2 * (-(-cms_bytes // 256) * 256)
+
+
+def issue_pdf(
+    renderer: CertificateRenderer,
+    signer: PdfSigner,
+    facts: CertificateFacts,
+    template: str | None = None,
+) -> bytes:
+    """Render a certificate and sign it: the bytes to store and hand out."""
+    return signer.sign(renderer.render(facts, template))
+
+
+def warm_up(renderer: CertificateRenderer | None = None, signer: PdfSigner | None = None) -> None:
+    """Pay import, font and key-loading costs once, e.g. when a worker starts."""
+    import pyhanko.sign  # noqa: F401
+    import segno  # noqa: F401
+    import weasyprint  # noqa: F401
+
+    if signer is not None:
+        signer.load()
+    if renderer is not None:
+        unsigned = renderer.render(sample_facts())
+        if signer is not None:
+            signer.sign(unsigned)
+
+
+def sample_facts(**changes: Any) -> CertificateFacts:
+    """Return plausible facts for previews, warm-up and tests."""
+    facts = CertificateFacts(
+        code="OKR-7K3M-Q9TB-X2HD-4FRW-9",
+        holder_name="Alex Example",
+        course_title="OKR Certification for Executives",
+        course_slug="okr-executive",
+        course_version=1,
+        issued_on=date(2026, 1, 15),
+        expires_on=date(2028, 1, 15),
+        issuer_name="OKR Academy",
+        issuer_url="https://okr-academy.example",
+        verify_url="https://okr-academy.example/verify/OKR-7K3M-Q9TB-X2HD-4FRW-9",
+        wording="Certificate of Completion",
+        organisation_name=None,
+        payload_json="{}",
+        signature="",
+        key_id="sample",
+    )
+    return replace(facts, **changes)
