@@ -58,7 +58,7 @@ def app(tmp_path):
         yield app
         _db.session.remove()
         if url.startswith("sqlite"):
-            _db.drop_all()
+            _db.engine.dispose()  # the in-memory database goes with its connection
         else:
             _truncate_all()
 

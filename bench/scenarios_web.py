@@ -1,0 +1,94 @@
+"""Served-page budgets: the lesson page against a bare page of the same size."""
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from bench.load import run_load
+from bench.servers import gunicorn
+
+SECRET = "bench-secret-key-0123456789abcdef0123456789"
+LEARNER = ("bench.learner@example.com", "Bench Learner", "Quarterly-Review-77")
+
+
+def app_env(instance: Path, database_url: str | None = None) -> dict:
+    return {
+        "OKR_ACADEMY_ENV": "development",
+        "INSTANCE_PATH": str(instance),
+        "SECRET_KEY": SECRET,
+        "DATABASE_URL": database_url or f"sqlite:///{instance / 'bench.sqlite3'}",
+        "RATELIMIT_ENABLED": "false",
+        "PUBLIC_BASE_URL": "http://127.0.0.1",
+    }
+
+
+def prepare_instance(env: dict) -> dict:
+    """Migrate, import courses/, create a learner with progress; return what the load needs."""
+    import os
+
+    os.environ.update(env)
+    from flask_migrate import upgrade
+
+    from app import create_app
+    from app.auth import services as accounts
+    from app.courses import services as courses
+    from app.extensions import db
+
+    app = create_app()
+    with app.app_context():
+        upgrade()
+        results = courses.import_courses(db.session, Path(app.config["COURSES_DIR"]))
+        db.session.commit()
+        course = next(r.course for r in results if r.course.slug == "okr-executive")
+        user = accounts.find_user_by_email(db.session, LEARNER[0]) or accounts.create_user(
+            db.session, email=LEARNER[0], name=LEARNER[1], password=LEARNER[2],
+            policy=accounts.PasswordPolicy.from_config(app.config))
+        courses.enroll(db.session, user, course)
+        outline = courses.course_outline(db.session, course)
+        first = outline[0]
+        for lesson in first.lessons[:2]:
+            courses.complete_lesson(db.session, user, course, first.slug, lesson.slug)
+        db.session.commit()
+        lesson = first.lessons[1]
+        path = f"/courses/{course.slug}/{first.slug}/{lesson.slug}"
+        client = app.test_client()
+        with client.session_transaction() as session:
+            session["_user_id"] = str(user.id)
+            session["_fresh"] = True
+        response = client.get(path)
+        assert response.status_code == 200, response.status_code
+        cookie = client.get_cookie("session").value
+        return {"app": app, "lesson_path": path, "lesson_html": response.get_data(as_text=True),
+                "cookie": cookie}
+
+
+def lesson_page(seconds: float, connections: int = 8, rounds: int = 2) -> dict:
+    with tempfile.TemporaryDirectory(prefix="okr-bench-") as tmp:
+        instance = Path(tmp)
+        env = app_env(instance)
+        prepared = prepare_instance(env)
+        page_file = instance / "page.html"
+        page_file.write_text(prepared["lesson_html"])
+        headers = {"Cookie": f"session={prepared['cookie']}"}
+        app_rps, base_rps = [], []
+        with gunicorn("app:create_app()", env) as app_url, \
+                gunicorn("bench.baseline_app:create_app()", {"BENCH_PAGE_FILE": str(page_file)},
+                         ready_path="/page") as base_url:
+            run_load(app_url + prepared["lesson_path"], connections=2, seconds=1, headers=headers)
+            for _ in range(rounds):
+                lesson = run_load(app_url + prepared["lesson_path"], connections=connections,
+                                  seconds=seconds, headers=headers)
+                bare = run_load(base_url + "/page", connections=connections, seconds=seconds)
+                assert lesson.errors == 0, f"lesson page answered {lesson.errors} errors"
+                app_rps.append(lesson.requests_per_second)
+                base_rps.append(bare.requests_per_second)
+        app_mean, base_mean = sum(app_rps) / rounds, sum(base_rps) / rounds
+        return {
+            "name": "Lesson page (gunicorn, 2 sync workers, %d connections)" % connections,
+            "measured": f"{app_mean:,.0f} req/s",
+            "baseline": f"{base_mean:,.0f} req/s (bare Flask route, same {len(prepared['lesson_html']) // 1024} KiB page)",
+            "ratio": app_mean / base_mean,
+            "budget": ">= 0.70x",
+            "ok": app_mean / base_mean >= 0.70,
+            "tool": lesson.tool,
+        }
