@@ -1,0 +1,212 @@
+"""Learner pages: catalogue, course page, enrolment, lessons, progress, dashboard and assets."""
+from __future__ import annotations
+
+from flask import (
+    Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for,
+)
+from flask_login import current_user, login_required
+
+from app.courses import services
+from app.courses.forms import EnrollForm, LessonCompleteForm
+from app.courses.markdown import pygments_css
+from app.extensions import db
+from app.models import Course
+
+bp = Blueprint("courses", __name__)
+
+#: types a browser may show inline; anything else is served as a download
+INLINE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp", "image/svg+xml",
+                          "text/plain", "text/csv"})
+ACTIVE_TYPE_MARKERS = ("html", "javascript", "ecmascript", "text/xml", "application/xml", "+xml")
+#: an SVG opened on its own cannot run script or load anything
+ASSET_CSP = "default-src 'none'; style-src 'unsafe-inline'"
+VERSIONED_CACHE = "public, max-age=31536000, immutable"
+CURRENT_CACHE = "public, max-age=300"
+
+
+def _course_or_404(slug: str) -> Course:
+    """A published course, or 404."""
+    course = services.find_course(db.session, slug)
+    if course is None:
+        abort(404, "There is no course at this address.")
+    return course
+
+
+def quiz_url(course_slug: str, quiz_key: str) -> str | None:
+    """The page of a module quiz or the final exam, once the quizzes area is installed."""
+    if "quizzes.start" not in current_app.view_functions:
+        return None
+    return url_for("quizzes.start", slug=course_slug, quiz_key=quiz_key)
+
+
+@bp.app_context_processor
+def course_helpers() -> dict:
+    """Helpers the course templates share."""
+    return {"quiz_url": quiz_url}
+
+
+@bp.route("/courses")
+def catalogue():
+    """Every published course, with the learner's progress where enrolled."""
+    courses = services.published_courses(db.session)
+    outlines = services.version_outlines(db.session, [c.current_version_id for c in courses])
+    progress = {}
+    if current_user.is_authenticated:
+        progress = {row.course.id: row.progress
+                    for row in services.dashboard_rows(db.session, current_user)}
+    return render_template("courses/catalogue.html", courses=courses, outlines=outlines,
+                           progress=progress)
+
+
+@bp.route("/courses/<slug>")
+def course_page(slug: str):
+    """Description, outline and where the learner stands."""
+    course = _course_or_404(slug)
+    user = current_user if current_user.is_authenticated else None
+    progress = services.course_progress(db.session, user, course)
+    return render_template("courses/course.html", course=course, version=course.current_version,
+                           progress=progress, form=EnrollForm())
+
+
+@bp.route("/courses/<slug>/enrol", methods=["POST"])
+@login_required
+def enroll(slug: str):
+    """Enrol the current user, then open the course page."""
+    course = _course_or_404(slug)
+    if EnrollForm().validate_on_submit():
+        services.enroll(db.session, current_user, course)
+        db.session.commit()
+        flash(f"You are enrolled in {course.title}.", "success")
+    return redirect(url_for("courses.course_page", slug=course.slug))
+
+
+@bp.route("/courses/<slug>/<module_slug>/<lesson_slug>")
+@login_required
+def lesson(slug: str, module_slug: str, lesson_slug: str):
+    """A lesson: body, module outline with ticks, previous/next and "mark as complete"."""
+    course = _course_or_404(slug)
+    found = services.find_lesson(db.session, course, module_slug, lesson_slug)
+    if found is None:
+        abort(404, "This lesson is not part of the course.")
+    progress = services.course_progress(db.session, current_user, course)
+    denied = _lesson_denied(course, progress, module_slug)
+    if denied is not None:
+        return denied
+    page = render_template("courses/lesson.html", course=course, lesson=found,
+                           module=progress.module(module_slug), progress=progress,
+                           neighbours=_neighbours(progress, found), form=LessonCompleteForm())
+    # Recorded after rendering, so the commit does not expire what the page still reads.
+    services.record_lesson_view(db.session, current_user, course, module_slug, lesson_slug)
+    db.session.commit()
+    return page
+
+
+def _lesson_denied(course: Course, progress: services.CourseProgress, module_slug: str):
+    """The 403 page when the learner is not enrolled or the module is locked, else None."""
+    if not progress.enrolled:
+        return render_template("courses/denied.html", course=course, reason="not-enrolled",
+                               form=EnrollForm()), 403
+    module = progress.module(module_slug)
+    if module is not None and not module.state.unlocked:
+        return render_template("courses/denied.html", course=course, reason="locked",
+                               message=module.state.reason, progress=progress), 403
+    return None
+
+
+def _neighbours(progress: services.CourseProgress, current) -> tuple:
+    """The lessons before and after `current` in the whole course's order."""
+    order = [status.lesson for module in progress.modules for status in module.lessons]
+    index = next(i for i, ref in enumerate(order)
+                 if ref.key == (current.module_slug, current.slug))
+    previous = order[index - 1] if index > 0 else None
+    following = order[index + 1] if index + 1 < len(order) else None
+    return previous, following
+
+
+@bp.route("/courses/<slug>/<module_slug>/<lesson_slug>/complete", methods=["POST"])
+@login_required
+def complete_lesson(slug: str, module_slug: str, lesson_slug: str):
+    """Mark the lesson complete and move on: the module quiz, the next lesson or the course."""
+    course = _course_or_404(slug)
+    if not LessonCompleteForm().validate_on_submit():
+        abort(400, "Your form expired. Please reload the lesson and try again.")
+    try:
+        services.complete_lesson(db.session, current_user, course, module_slug, lesson_slug)
+    except services.LessonNotFound as error:
+        abort(404, str(error))
+    except (services.NotEnrolled, services.LessonLocked) as error:
+        abort(403, str(error))
+    db.session.commit()
+    return redirect(_after_completion(course, module_slug))
+
+
+def _after_completion(course: Course, module_slug: str) -> str:
+    """Where the learner goes after completing a lesson of `module_slug`."""
+    progress = services.course_progress(db.session, current_user, course)
+    module = progress.module(module_slug)
+    quiz = quiz_url(course.slug, module_slug)
+    if module and module.completed == module.total and module.module.has_quiz \
+            and not module.quiz_passed and quiz:
+        flash(f"You have completed the lessons of {module.module.label}. Take its quiz next.",
+              "success")
+        return quiz
+    following = progress.next_lesson
+    if following is not None:
+        return url_for("courses.lesson", slug=course.slug, module_slug=following.module_slug,
+                       lesson_slug=following.slug)
+    if progress.is_complete:
+        flash("You have completed every lesson of this course.", "success")
+    return url_for("courses.course_page", slug=course.slug)
+
+
+@bp.route("/courses/<slug>/assets/<path:path>")
+def asset(slug: str, path: str):
+    """A course image or file, from the database; `?v=N` pins a version and caches for good."""
+    course = _course_or_404(slug)
+    version = request.args.get("v", type=int)
+    if "v" in request.args and version is None:
+        abort(404)
+    found = services.find_asset(db.session, course, path, version)
+    if found is None:
+        abort(404, "This file is not part of the course.")
+    response = Response(found.data, mimetype=_served_type(found.content_type))
+    response.set_etag(found.sha256)
+    response.headers["Cache-Control"] = VERSIONED_CACHE if version else CURRENT_CACHE
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = ASSET_CSP
+    if found.content_type not in INLINE_TYPES:
+        filename = path.rsplit("/", 1)[-1]
+        response.headers.set("Content-Disposition", "attachment", filename=filename)
+    return response.make_conditional(request)
+
+
+def _served_type(content_type: str) -> str:
+    """Never serve a course file as a document of our origin (HTML, XML, script); SVG is fenced
+    by `ASSET_CSP`."""
+    if content_type == "image/svg+xml":
+        return content_type
+    if any(marker in content_type for marker in ACTIVE_TYPE_MARKERS):
+        return "application/octet-stream"
+    return content_type
+
+
+@bp.route("/courses/highlight.css")
+def highlight_css():
+    """The stylesheet for highlighted code blocks in lessons."""
+    response = Response(_highlight_stylesheet(), mimetype="text/css")
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    response.add_etag()
+    return response.make_conditional(request)
+
+
+def _highlight_stylesheet() -> str:
+    """Pygments' class-based styles, scoped to lesson code blocks."""
+    return pygments_css(".prose .highlight")
+
+
+@bp.route("/dashboard/learning")
+@login_required
+def dashboard():
+    """The learner's enrolled courses with progress and what to do next."""
+    rows = services.dashboard_rows(db.session, current_user)
+    return render_template("courses/dashboard.html", rows=rows)

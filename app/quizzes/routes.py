@@ -1,0 +1,197 @@
+"""Quiz pages: overview and start, the attempt, submission, the result and trainer statistics."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from app.auth.decorators import role_required
+from app.courses import services as course_services
+from app.extensions import db
+from app.models import Course, QuizAttempt
+from app.models.quizzes import FINAL_EXAM_KEY
+from app.quizzes import services
+from app.quizzes.forms import answers_from_form, feedback_views, inline_html, question_views
+from app.quizzes.grading import public_view
+
+bp = Blueprint("quizzes", __name__)
+
+#: HTTP status for each broken quiz rule
+STATUS = {
+    services.QuizNotFound: 404,
+    services.QuizUnavailable: 403,
+    services.AttemptNotAllowed: 409,
+    services.AttemptClosed: 409,
+    services.InvalidAnswers: 400,
+}
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _learner():
+    """The signed-in user as a plain model object for the services."""
+    return current_user._get_current_object()
+
+
+def _status(error: services.QuizError) -> int:
+    return next((code for kind, code in STATUS.items() if isinstance(error, kind)), 400)
+
+
+def _course_or_404(slug: str) -> Course:
+    course = course_services.find_course(db.session, slug)
+    if course is None:
+        abort(404, "There is no course at this address.")
+    return course
+
+
+def _attempt_or_404(attempt_id: int) -> QuizAttempt:
+    try:
+        return services.find_attempt(db.session, _learner(), attempt_id)
+    except services.QuizNotFound as error:
+        abort(404, str(error))
+
+
+@bp.route("/courses/<slug>/quiz/<quiz_key>", methods=["GET", "POST"])
+@login_required
+def start(slug: str, quiz_key: str):
+    """The quiz's rules and history; POST starts (or resumes) an attempt."""
+    course = _course_or_404(slug)
+    error = None
+    if request.method == "POST":
+        try:
+            attempt = services.start_attempt(db.session, _learner(), course, quiz_key, _now())
+        except services.QuizError as exc:
+            db.session.rollback()
+            error = exc
+        else:
+            db.session.commit()
+            return redirect(url_for(".attempt", attempt_id=attempt.id), 303)
+    try:
+        overview = services.quiz_overview(db.session, _learner(), course, quiz_key, _now())
+    except services.QuizNotFound as exc:
+        abort(404, str(exc))
+    db.session.commit()
+    status = _status(error) if error else 200
+    return render_template("quizzes/overview.html", course=course, overview=overview,
+                           error=error, final_exam_key=FINAL_EXAM_KEY,
+                           grace_seconds=int(services.GRACE.total_seconds())), status
+
+
+@bp.route("/attempts/<int:attempt_id>")
+@login_required
+def attempt(attempt_id: int):
+    """The questions of an open attempt, without any part of the key."""
+    attempt = _attempt_or_404(attempt_id)
+    if services.close_if_expired(db.session, attempt, _now()):
+        db.session.commit()
+    if attempt.status != services.OPEN:
+        return redirect(url_for(".result", attempt_id=attempt.id), 303)
+    return _render_attempt(attempt, attempt.answers or {})
+
+
+def _render_attempt(attempt: QuizAttempt, answers: dict, errors: list[str] | None = None,
+                    status: int = 200):
+    public = public_view(attempt.snapshot)
+    return render_template(
+        "quizzes/attempt.html", attempt=attempt, quiz=public,
+        sections=question_views(public, answers, _link_resolver(attempt)),
+        errors=errors or [], grace_seconds=int(services.GRACE.total_seconds()),
+    ), status
+
+
+def _link_resolver(attempt: QuizAttempt):
+    """Relative links in quiz Markdown point at the assets of the attempt's course version."""
+    depth = course_services.COURSE_DEPTH if attempt.quiz_key == FINAL_EXAM_KEY \
+        else course_services.MODULE_DEPTH
+    return course_services.link_resolver(attempt.course.slug, attempt.version.number, depth)
+
+
+def _posted_answers(attempt: QuizAttempt) -> dict:
+    """The answers in the posted form, by option id; InvalidAnswers for unknown positions."""
+    answers, errors = answers_from_form(public_view(attempt.snapshot), request.form)
+    if errors:
+        raise services.InvalidAnswers(errors)
+    return answers
+
+
+@bp.route("/attempts/<int:attempt_id>/save", methods=["POST"])
+@login_required
+def save(attempt_id: int):
+    """Keep the answers so far; the learner stays on the attempt."""
+    attempt = _attempt_or_404(attempt_id)
+    try:
+        services.save_answers(db.session, _learner(), attempt_id, _posted_answers(attempt), _now())
+    except services.InvalidAnswers as error:
+        db.session.rollback()
+        return _render_attempt(attempt, attempt.answers or {}, error.sentences, 400)
+    except services.AttemptClosed as error:
+        db.session.rollback()
+        return _closed(attempt, error)
+    db.session.commit()
+    if attempt.status != services.OPEN:  # the time ran out: the result page says how it was graded
+        return redirect(url_for(".result", attempt_id=attempt.id), 303)
+    flash("Your answers are saved. You can come back to this attempt later.", "success")
+    return redirect(url_for(".attempt", attempt_id=attempt.id), 303)
+
+
+@bp.route("/attempts/<int:attempt_id>/submit", methods=["POST"])
+@login_required
+def submit(attempt_id: int):
+    """Grade the attempt once; the same submission again shows the same result."""
+    attempt = _attempt_or_404(attempt_id)
+    try:
+        outcome = services.submit_attempt(db.session, _learner(), attempt_id,
+                                          _posted_answers(attempt), _now())
+    except services.InvalidAnswers as error:
+        db.session.rollback()
+        return _render_attempt(attempt, attempt.answers or {}, error.sentences, 400)
+    except services.AttemptClosed as error:
+        db.session.rollback()
+        return _closed(attempt, error)
+    db.session.commit()
+    if outcome.certificate is not None:
+        flash("You have met the certification rule: your certificate is ready.", "success")
+    return redirect(url_for(".result", attempt_id=attempt_id), 303)
+
+
+def _closed(attempt: QuizAttempt, error: services.QuizError):
+    """409: the attempt is graded already; link to its result."""
+    return render_template("quizzes/closed.html", attempt=attempt, message=str(error)), 409
+
+
+@bp.route("/attempts/<int:attempt_id>/result")
+@login_required
+def result(attempt_id: int):
+    """Score, pass or fail, feedback as the quiz allows, and what comes next."""
+    attempt = _attempt_or_404(attempt_id)
+    services.close_if_expired(db.session, attempt, _now())
+    if attempt.status == services.OPEN:
+        return redirect(url_for(".attempt", attempt_id=attempt.id), 303)
+    try:
+        overview = services.quiz_overview(db.session, _learner(), attempt.course,
+                                          attempt.quiz_key, _now())
+    except services.QuizNotFound:
+        overview = None  # the quiz left the course in a later version; the result still stands
+    db.session.commit()
+    feedback = services.feedback_allowed(attempt)
+    sections = feedback_views(attempt.snapshot, attempt.result or {}, _link_resolver(attempt)) \
+        if feedback else []
+    return render_template("quizzes/result.html", attempt=attempt, overview=overview,
+                           feedback=feedback, sections=sections, final_exam_key=FINAL_EXAM_KEY)
+
+
+@bp.route("/courses/<slug>/quiz/<quiz_key>/stats")
+@role_required("trainer")
+def stats(slug: str, quiz_key: str):
+    """Attempts, pass rate and each question's share of right answers."""
+    course = _course_or_404(slug)
+    try:
+        statistics = services.quiz_statistics(db.session, course, quiz_key)
+    except services.QuizNotFound as error:
+        abort(404, str(error))
+    stems = {q.question_id: inline_html(q.stem_md) for q in statistics.questions}
+    return render_template("quizzes/stats.html", course=course, stats=statistics, stems=stems,
+                           final_exam_key=FINAL_EXAM_KEY)
