@@ -33,10 +33,22 @@ def nav_items() -> list[NavItem]:
         if not has_endpoint(endpoint) or not _visible(roles):
             continue
         url = url_for(endpoint)
-        active = request.endpoint == endpoint or (
-            request.blueprint == endpoint.split(".")[0] and endpoint.split(".")[0] != "main")
+        active = _is_active(endpoint)
         items.append(NavItem(url, label, active))
     return items
+
+
+#: pages that belong to a navigation item other than their blueprint's
+ACTIVE_ALIASES = {"courses.dashboard": "main.dashboard"}
+
+
+def _is_active(endpoint: str) -> bool:
+    current = ACTIVE_ALIASES.get(request.endpoint, request.endpoint)
+    if current == endpoint:
+        return True
+    blueprint = endpoint.split(".")[0]
+    return current not in ACTIVE_ALIASES.values() and blueprint != "main" \
+        and request.blueprint == blueprint
 
 
 def _visible(roles) -> bool:
