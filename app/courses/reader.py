@@ -14,6 +14,8 @@ from app.quizzes.parser import QuizSpec, parse_quiz
 
 #: the quiz key of the final exam; a module quiz's key is its module slug
 FINAL_EXAM_KEY = "final-exam"
+#: module slugs that would collide with the course's own URLs (/courses/<slug>/assets/, /quiz/...)
+RESERVED_MODULE_SLUGS = (FINAL_EXAM_KEY, "assets", "quiz", "enrol")
 COURSE_FILE = "course.md"
 MODULE_FILE = "module.md"
 QUIZ_FILE = "quiz.md"
@@ -176,8 +178,9 @@ class _CourseReader:
 
     def read_module(self, folder: Path, position: int, slug: str) -> ModuleSpec | None:
         """A module folder: module.md, numbered lessons, optional quiz.md."""
-        if slug == FINAL_EXAM_KEY:
-            self.add(folder, 0, f"'{FINAL_EXAM_KEY}' is reserved for the final exam: rename the module")
+        if slug in RESERVED_MODULE_SLUGS:
+            self.add(folder, 0, f"module slug '{slug}' is reserved "
+                     f"({', '.join(RESERVED_MODULE_SLUGS)}): rename the module")
         module_file = folder / MODULE_FILE
         if not module_file.is_file():
             self.add(module_file, 0, f"missing {MODULE_FILE} (front matter: title, summary)")

@@ -170,7 +170,12 @@ SINGLE_PROBLEMS: list[tuple[str, Change, str]] = [
      "course's assets/ folder"),
     ("module slug reserved",
      lambda c: (c / "02-writing-key-results").rename(c / "02-final-exam"),
-     "okr-course/02-final-exam:0: 'final-exam' is reserved for the final exam: rename the module"),
+     "okr-course/02-final-exam:0: module slug 'final-exam' is reserved (final-exam, assets, quiz, "
+     "enrol): rename the module"),
+    ("module slug collides with the asset URLs",
+     lambda c: (c / "02-writing-key-results").rename(c / "02-assets"),
+     "okr-course/02-assets:0: module slug 'assets' is reserved (final-exam, assets, quiz, enrol): "
+     "rename the module"),
     ("module bad slug",
      lambda c: (c / "02-writing-key-results").rename(c / "02-Writing KRs"),
      "okr-course/02-Writing KRs:0: slug 'Writing KRs' of module folder '02-Writing KRs' may use only "
