@@ -1,23 +1,137 @@
-"""HR: the organisation page with its invitation link."""
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+"""HR: the organisation dashboard, its CSV export, the invitation link and the bulk check."""
+from datetime import UTC, datetime
+
+from flask import (
+    Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for,
+)
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 
 from app.auth import services
 from app.auth.decorators import role_required
-from app.extensions import db
-from app.models import User
+from app.extensions import client_address, db
+from app.hr import services as hr_services
+from app.models import Organisation, User
+from app.verify import services as verify_services
+from app.verify.forms import BulkVerifyForm
+from app.verify.spreadsheets import CsvError, read_csv_rows
 
 bp = Blueprint("hr", __name__, url_prefix="/hr")
+
+
+def _organisation() -> Organisation:
+    """The HR user's own organisation: the only one whose people they may see."""
+    org = current_user.organisation
+    if org is None:
+        abort(404, "Your account does not belong to an organisation yet. Ask an administrator.")
+    return org
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _dashboard_query() -> hr_services.DashboardQuery:
+    """Search, course, stage and order from the query string (unknown values are ignored)."""
+    args = request.args
+    status = args.get("status", "")
+    sort = args.get("sort", "name")
+    return hr_services.DashboardQuery(
+        q=args.get("q", "")[:100], course=args.get("course", "")[:100],
+        status=status if status in hr_services.STATUS_FILTERS else "",
+        sort=sort if sort in hr_services.SORTS else "name",
+        descending=args.get("order") == "desc",
+    )
+
+
+@bp.route("/")
+@role_required("hr")
+def dashboard():
+    """The organisation's learners: progress, quizzes, certificates; filtered and sorted."""
+    org, query = _organisation(), _dashboard_query()
+    rows = hr_services.organisation_rows(db.session, org, _now())
+    chosen = hr_services.select_rows(rows, query)
+    page = hr_services.paginate(chosen, request.args.get("page", 1, type=int))
+    return render_template(
+        "hr/dashboard.html", org=org, query=query, page=page,
+        headline=hr_services.headline(rows), chart=hr_services.progress_chart(rows),
+        courses=hr_services.course_choices(rows), statuses=hr_services.STATUS_FILTERS,
+        sorts=hr_services.SORTS,
+    )
+
+
+@bp.route("/export.csv")
+@role_required("hr")
+def export():
+    """The dashboard rows matching the current filters, as a CSV download."""
+    org = _organisation()
+    rows = hr_services.select_rows(hr_services.organisation_rows(db.session, org, _now()),
+                                   _dashboard_query())
+    filename = f"{org.slug}-learners-{_now():%Y-%m-%d}.csv"
+    return _csv_download(hr_services.dashboard_csv(rows), filename)
+
+
+@bp.route("/learners/<int:user_id>")
+@role_required("hr")
+def learner(user_id: int):
+    """One member's courses; members of other organisations are simply not found."""
+    org = _organisation()
+    person = hr_services.find_member(db.session, org, user_id)
+    if person is None:
+        abort(404, "There is no learner at this address in your organisation.")
+    rows = hr_services.organisation_rows(db.session, org, _now(), learner_id=person.id)
+    return render_template("hr/learner.html", org=org, person=person,
+                           rows=[row for row in rows if row.course_slug])
+
+
+@bp.route("/verify/bulk", methods=["GET", "POST"])
+@role_required("hr")
+def bulk_verify():
+    """Upload a CSV of certificate codes; download the same rows with a verdict each."""
+    form = BulkVerifyForm()
+    if not form.validate_on_submit():
+        status = 413 if any("larger than" in e for e in form.codes.errors) else 400
+        return render_template("hr/bulk_verify.html", form=form,
+                               max_rows=verify_services.BULK_MAX_ROWS), \
+            status if form.is_submitted() else 200
+    try:
+        report = _bulk_report(form.codes.data.read())
+    except (CsvError, verify_services.BulkInputError) as error:
+        form.codes.errors.append(str(error))
+        return render_template("hr/bulk_verify.html", form=form,
+                               max_rows=verify_services.BULK_MAX_ROWS), 400
+    return _csv_download(verify_services.report_csv(report),
+                         f"certificate-verdicts-{_now():%Y-%m-%d-%H%M}.csv")
+
+
+def _bulk_report(data: bytes) -> verify_services.BulkReport:
+    """Verify every row and log each verdict (channel bulk)."""
+    from app.certificates.issuer import current_issuer
+
+    now = _now()
+    report = verify_services.verify_bulk(db.session, read_csv_rows(data),
+                                         keyring=current_issuer().keyring, now=now)
+    client = verify_services.client_digest(client_address(), current_app.config["SECRET_KEY"])
+    verify_services.log_verifications(
+        db.session, ((verify_services.logged_code(row.verdict, row.code_text),
+                      row.verdict.outcome) for row in report.rows),
+        channel="bulk", client=client, now=now)
+    db.session.commit()
+    return report
+
+
+def _csv_download(text: str, filename: str) -> Response:
+    response = Response(text.encode("utf-8"), mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.route("/organisation")
 @role_required("hr")
 def organisation():
-    org = current_user.organisation
-    if org is None:
-        abort(404, "Your account does not belong to an organisation yet. Ask an administrator.")
+    org = _organisation()
     members = db.session.scalars(
         select(User).where(User.organisation_id == org.id).order_by(User.name)).all()
     return render_template("hr/organisation.html", org=org, members=members, form=FlaskForm())

@@ -1,6 +1,7 @@
 """SQLAlchemy models, one module per area."""
 from app.models.accounts import ROLES, Organisation, User, UserRole
 from app.models.audit import AuditEvent
+from app.models.authoring import CourseDraft, CourseVersionFile, DraftAsset
 from app.models.certificates import Certificate, VerificationLog
 from app.models.courses import Course, CourseAsset, CourseVersion, VersionLesson, VersionModule
 from app.models.progress import Enrollment, LessonProgress

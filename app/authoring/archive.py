@@ -1,0 +1,168 @@
+"""A course folder as a zip archive: safe reading and deterministic writing.
+
+Reading refuses what could escape or exhaust the folder it is unpacked into: `../` and absolute
+paths, backslashes and drive letters, symlinks, encrypted entries, duplicate names, too many
+entries, and files or totals beyond the limits (measured while reading, not trusted from the
+archive's own header). Nothing touches the disk: the result is a mapping of path to bytes.
+"""
+from __future__ import annotations
+
+import io
+import stat
+import zipfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+#: zip entries every archive tool adds that are not part of the course
+_IGNORED_TOP_FOLDERS = ("__MACOSX",)
+#: a fixed timestamp makes the same files always give the same archive bytes
+_EPOCH = (1980, 1, 1, 0, 0, 0)
+MAX_PATH_LENGTH = 255
+
+
+class ArchiveRejected(ValueError):
+    """The archive cannot be used; the message says why, naming the entry at fault.
+
+    `status` is the HTTP status that fits: 413 for size limits, else 400.
+    """
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass(frozen=True)
+class ArchiveLimits:
+    """How big an uploaded course archive may be."""
+
+    max_archive_bytes: int = 16 * 1024 * 1024
+    max_entries: int = 1000
+    max_file_bytes: int = 5 * 1024 * 1024
+    max_total_bytes: int = 64 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class ArchiveFolder:
+    """The files of an archive by relative posix path, and the top folder they sat in, if any."""
+
+    files: dict[str, bytes]
+    root_name: str | None
+
+
+def check_relative_path(name: str) -> str:
+    """`name` when it is a plain relative posix path inside its folder; else `ValueError`."""
+    if not name or "\x00" in name:
+        raise ValueError("an empty or binary file name")
+    if "\\" in name:
+        raise ValueError(f"'{name}' uses backslashes: archive paths use forward slashes")
+    if name.startswith("/") or (len(name) > 1 and name[1] == ":"):
+        raise ValueError(f"'{name}' is an absolute path")
+    parts = name.split("/")
+    if any(part in ("", ".", "..") for part in parts):
+        raise ValueError(f"'{name}' points outside its folder or has an empty part")
+    if len(name) > MAX_PATH_LENGTH:
+        raise ValueError(f"'{name[:60]}...' is longer than {MAX_PATH_LENGTH} characters")
+    return name
+
+
+def is_hidden(path: str) -> bool:
+    """Hidden files and folders (a part starting with a dot) are not part of a course."""
+    return any(part.startswith(".") for part in path.split("/"))
+
+
+def read_zip(data: bytes, limits: ArchiveLimits = ArchiveLimits()) -> ArchiveFolder:
+    """Every regular file of a zip archive, checked against `limits`; raises `ArchiveRejected`."""
+    if len(data) > limits.max_archive_bytes:
+        raise ArchiveRejected(f"The archive is larger than {_megabytes(limits.max_archive_bytes)}.",
+                              413)
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError):
+        raise ArchiveRejected("This is not a zip archive.") from None
+    with archive:
+        entries = archive.infolist()
+        if len(entries) > limits.max_entries:
+            raise ArchiveRejected(f"The archive has {len(entries)} entries; the limit is "
+                                  f"{limits.max_entries}.", 413)
+        files = _read_entries(archive, entries, limits)
+    if not files:
+        raise ArchiveRejected("The archive holds no files.")
+    return _strip_top_folder(files)
+
+
+def _read_entries(archive: zipfile.ZipFile, entries: list[zipfile.ZipInfo],
+                  limits: ArchiveLimits) -> dict[str, bytes]:
+    """Read the regular files, enforcing the path rules and the size limits."""
+    files: dict[str, bytes] = {}
+    total = 0
+    for entry in entries:
+        name = _entry_path(entry)
+        if name is None:
+            continue
+        if name in files:
+            raise ArchiveRejected(f"'{name}' appears twice in the archive.")
+        files[name] = _read_entry(archive, entry, name, limits.max_file_bytes)
+        total += len(files[name])
+        if total > limits.max_total_bytes:
+            raise ArchiveRejected(f"The archive unpacks to more than "
+                                  f"{_megabytes(limits.max_total_bytes)}.", 413)
+    return files
+
+
+def _entry_path(entry: zipfile.ZipInfo) -> str | None:
+    """The checked path of a file entry; None for folders and ignored entries."""
+    name = entry.filename
+    try:
+        check_relative_path(name.rstrip("/") if entry.is_dir() else name)
+    except ValueError as error:
+        raise ArchiveRejected(f"Refused: {error}.") from None
+    mode = entry.external_attr >> 16
+    if stat.S_ISLNK(mode):
+        raise ArchiveRejected(f"Refused: '{name}' is a symbolic link.")
+    if entry.flag_bits & 0x1:
+        raise ArchiveRejected(f"Refused: '{name}' is encrypted.")
+    if entry.is_dir() or name.split("/")[0] in _IGNORED_TOP_FOLDERS or is_hidden(name):
+        return None
+    return name
+
+
+def _read_entry(archive: zipfile.ZipFile, entry: zipfile.ZipInfo, name: str, limit: int) -> bytes:
+    """An entry's bytes, stopping as soon as it grows past `limit` (headers can lie)."""
+    too_big = ArchiveRejected(f"'{name}' is larger than {_megabytes(limit)}.", 413)
+    if entry.file_size > limit:
+        raise too_big
+    try:
+        with archive.open(entry) as stream:
+            data = stream.read(limit + 1)
+    except (zipfile.BadZipFile, NotImplementedError, RuntimeError, EOFError, OSError) as error:
+        raise ArchiveRejected(f"'{name}' cannot be read ({error}).") from None
+    if len(data) > limit:
+        raise too_big
+    return data
+
+
+def _strip_top_folder(files: dict[str, bytes]) -> ArchiveFolder:
+    """A zip of the folder itself (`okr-executive/course.md`) and a zip of its contents
+    (`course.md`) both give paths relative to the course folder."""
+    tops = {path.split("/", 1)[0] for path in files}
+    if len(tops) == 1 and all("/" in path for path in files):
+        (top,) = tops
+        return ArchiveFolder({path.split("/", 1)[1]: data for path, data in files.items()}, top)
+    return ArchiveFolder(files, None)
+
+
+def write_zip(root_name: str, files: Mapping[str, bytes]) -> bytes:
+    """A zip of `files` under the folder `root_name`; the same files always give the same bytes."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(files):
+            info = zipfile.ZipInfo(f"{root_name}/{check_relative_path(path)}", date_time=_EPOCH)
+            info.external_attr = (stat.S_IFREG | 0o644) << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, files[path])
+    return buffer.getvalue()
+
+
+def _megabytes(size: int) -> str:
+    """`5 MB`."""
+    return f"{size / (1024 * 1024):g} MB"

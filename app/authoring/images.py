@@ -1,0 +1,74 @@
+"""Checking an uploaded image: its bytes decide its type (not its name or the browser's word),
+the name must agree, and SVGs must be plain drawings."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from app.courses.assets import svg_is_active
+
+#: file extensions accepted for each image type we serve
+IMAGE_EXTENSIONS = {
+    "image/png": (".png",), "image/jpeg": (".jpg", ".jpeg"), "image/gif": (".gif",),
+    "image/webp": (".webp",), "image/svg+xml": (".svg",),
+}
+_LABELS = {"image/png": "PNG", "image/jpeg": "JPEG", "image/gif": "GIF", "image/webp": "WebP",
+           "image/svg+xml": "SVG"}
+DEFAULT_MAX_IMAGE_BYTES = 2 * 1024 * 1024
+_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+_SVG_START_RE = re.compile(rb"^(?:\xef\xbb\xbf)?\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*"
+                           rb"(?:<!DOCTYPE\s+svg[^>]*>\s*)?(?:<!--.*?-->\s*)*<svg[\s>]", re.DOTALL)
+
+
+class ImageRejected(ValueError):
+    """Not an image we accept; `status` is the HTTP status that fits (413 too large, 415 type)."""
+
+    def __init__(self, message: str, status: int = 415) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass(frozen=True)
+class CheckedImage:
+    """An image ready to store under assets/."""
+
+    name: str
+    content_type: str
+    data: bytes
+
+
+def sniff_image_type(data: bytes) -> str | None:
+    """The image type the bytes themselves show, or None."""
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if data.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if data.startswith((b"GIF87a", b"GIF89a")):
+        return "image/gif"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    if _SVG_START_RE.match(data[:4096]):
+        return "image/svg+xml"
+    return None
+
+
+def check_image(name: str, data: bytes, max_bytes: int = DEFAULT_MAX_IMAGE_BYTES) -> CheckedImage:
+    """Accept a PNG, JPEG, GIF, WebP or plain SVG whose name matches its type; else `ImageRejected`."""
+    name = name.strip().rsplit("/", 1)[-1].rsplit("\\", 1)[-1]
+    if not _NAME_RE.match(name) or len(name) > 120:
+        raise ImageRejected(f"'{name}' is not a usable file name: use letters, digits, dots, "
+                            "hyphens and underscores.", 400)
+    if len(data) > max_bytes:
+        raise ImageRejected(f"{name} is {len(data) / 1024 / 1024:.1f} MB; images may be at most "
+                            f"{max_bytes / 1024 / 1024:g} MB.", 413)
+    content_type = sniff_image_type(data)
+    if content_type is None:
+        raise ImageRejected(f"{name} is not an image we can show (PNG, JPEG, GIF, WebP or SVG).")
+    if not name.lower().endswith(IMAGE_EXTENSIONS[content_type]):
+        expected = " or ".join(IMAGE_EXTENSIONS[content_type])
+        raise ImageRejected(f"{name} holds a {_LABELS[content_type]} image: name it "
+                            f"{expected}.")
+    if content_type == "image/svg+xml" and svg_is_active(data):
+        raise ImageRejected(f"{name} contains scripts, event handlers or embedded content: "
+                            "export a plain SVG.")
+    return CheckedImage(name, content_type, data)

@@ -1,0 +1,276 @@
+"""Certificate pages: my certificates, one certificate, downloads, public keys, administration."""
+from __future__ import annotations
+
+import io
+import shutil
+import subprocess
+import threading
+from collections import OrderedDict
+
+from flask import (
+    Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, send_file,
+    url_for,
+)
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from wtforms import StringField
+from wtforms.validators import AnyOf, DataRequired, Length
+
+from app.auth.decorators import role_required
+from app.certificates import services
+from app.certificates.issuer import current_issuer, init_certificates
+from app.extensions import db
+from app.models import Certificate
+from app.models.base import utcnow
+
+bp = Blueprint("certificates", __name__)
+bp.record_once(lambda state: init_certificates(state.app))
+
+PREVIEW_WIDTH_PX = 1200
+PRIVATE_CACHE = "private, max-age=300"
+
+
+class ClaimForm(FlaskForm):
+    """The button that issues a certificate the learner has earned."""
+
+
+class StatusChangeForm(FlaskForm):
+    """Revoke, suspend or lift a suspension, with the reason kept on the record."""
+
+    action = StringField(validators=[AnyOf(("revoke", "suspend", "unsuspend"))])
+    reason = StringField("Reason", validators=[
+        DataRequired("Give a reason; it is kept and shown on verification."),
+        Length(max=services.REASON_MAX_LENGTH)])
+
+
+def _viewable_or_404(code: str) -> Certificate:
+    """The certificate if the current user holds it or is an admin; 404 for anyone else."""
+    certificate = services.find_certificate(db.session, code)
+    if certificate is None or not (certificate.user_id == current_user.id
+                                   or current_user.has_role("admin")):
+        abort(404, "We could not find that certificate among yours.")
+    return certificate
+
+
+# --- the learner's side -------------------------------------------------------------------
+
+@bp.route("/certificates")
+@login_required
+def mine():
+    """The learner's certificates, and any earned one still to be issued."""
+    now = utcnow()
+    rows = [(c, services.certificate_state(c, now))
+            for c in services.certificates_of(db.session, current_user)]
+    claimable = services.claimable_courses(db.session, current_user)
+    return render_template("certificates/mine.html", rows=rows, claimable=claimable,
+                           form=ClaimForm(), labels=services.STATE_LABELS)
+
+
+@bp.route("/certificates/claim/<slug>", methods=["POST"])
+@login_required
+def claim(slug: str):
+    """Issue the certificate of a course whose final exam the learner passed."""
+    course = next((c for c in services.claimable_courses(db.session, current_user)
+                   if c.slug == slug), None)
+    if course is None:
+        abort(404, "There is no certificate to collect for this course.")
+    if not ClaimForm().validate_on_submit():
+        abort(400)
+    try:
+        certificate = services.issue_certificate(db.session, current_user, course, utcnow(),
+                                                 issuer=current_issuer())
+    except services.NotEligible as refusal:
+        db.session.rollback()
+        flash("Your certificate cannot be issued yet. " + " ".join(refusal.reasons), "warning")
+        return redirect(url_for("certificates.mine"))
+    db.session.commit()
+    flash("Your certificate is ready.", "success")
+    return redirect(url_for("certificates.certificate_page", code=certificate.code))
+
+
+@bp.route("/certificates/<code>")
+@login_required
+def certificate_page(code: str):
+    """One certificate: preview, facts, downloads and sharing."""
+    certificate = _viewable_or_404(code)
+    if code != certificate.code:
+        return redirect(url_for("certificates.certificate_page", code=certificate.code))
+    issuer = current_issuer()
+    return render_template(
+        "certificates/certificate.html", certificate=certificate,
+        state=services.certificate_state(certificate, utcnow()), labels=services.STATE_LABELS,
+        verify_url=services.certificate_facts(db.session, certificate, issuer.name).verify_url,
+        linkedin_url=services.linkedin_url(certificate, issuer.name),
+        renewed_by=services.renewed_by(db.session, certificate),
+        renewal_opens_at=services.renewal_opens_at(certificate),
+        has_preview=preview_available())
+
+
+@bp.route("/certificates/<code>/certificate.pdf")
+@login_required
+def download_pdf(code: str):
+    """The signed PDF exactly as issued."""
+    certificate = _viewable_or_404(code)
+    response = send_file(io.BytesIO(certificate.pdf), mimetype="application/pdf",
+                         as_attachment=True, download_name=f"{certificate.code}.pdf",
+                         etag=certificate.pdf_sha256, conditional=True)
+    response.headers["Cache-Control"] = PRIVATE_CACHE
+    return response
+
+
+@bp.route("/certificates/<code>/preview.png")
+@login_required
+def preview_png(code: str):
+    """A picture of the certificate's page, drawn from the stored PDF."""
+    certificate = _viewable_or_404(code)
+    png = _previews.get(certificate.pdf_sha256, lambda: certificate.pdf)
+    if png is None:
+        abort(404, "No preview is available for this certificate.")
+    response = Response(png, mimetype="image/png")
+    response.headers["Cache-Control"] = "private, max-age=86400"
+    return response
+
+
+@bp.route("/certificates/<code>/badge.json")
+@login_required
+def badge_json(code: str):
+    """The Open Badges 3.0 credential as readable JSON."""
+    certificate = _viewable_or_404(code)
+    badge = services.open_badge(db.session, certificate, current_issuer())
+    response = jsonify(badge.credential)
+    response.headers["Content-Disposition"] = \
+        f'attachment; filename="{certificate.code}-badge.json"'
+    return response
+
+
+@bp.route("/certificates/<code>/badge.jwt")
+@login_required
+def badge_jwt(code: str):
+    """The same credential signed as a VC-JWT, checkable with our JWKS."""
+    certificate = _viewable_or_404(code)
+    badge = services.open_badge(db.session, certificate, current_issuer())
+    return Response(badge.token, mimetype="application/vc+jwt", headers={
+        "Content-Disposition": f'attachment; filename="{certificate.code}-badge.jwt"'})
+
+
+# --- public keys --------------------------------------------------------------------------
+
+@bp.route("/.well-known/jwks.json")
+def jwks():
+    """The Ed25519 public keys that verify certificate payloads and badges."""
+    response = jsonify(current_issuer().keyring.jwks())
+    response.headers["Cache-Control"] = "public, max-age=300"
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@bp.route("/certificates/root-ca.pem")
+def root_ca():
+    """The root CA certificate that our PDF signatures chain to, for PDF readers to trust."""
+    pem = current_issuer().root_ca_pem()
+    if pem is None:
+        abort(404, "No root certificate is published.")
+    return Response(pem, mimetype="application/x-pem-file", headers={
+        "Content-Disposition": 'attachment; filename="okr-academy-root-ca.pem"',
+        "Cache-Control": "public, max-age=3600"})
+
+
+# --- administration -----------------------------------------------------------------------
+
+@bp.route("/admin/certificates")
+@role_required("admin")
+def admin_list():
+    """Every certificate, searchable, with revoke / suspend / lift forms."""
+    return _admin_list_page()
+
+
+@bp.route("/admin/certificates/<code>/status", methods=["POST"])
+@role_required("admin")
+def admin_change_status(code: str):
+    """Apply a status change from the admin list, then return to the same list."""
+    form = StatusChangeForm()
+    if form.validate_on_submit():
+        try:
+            certificate = _apply_status_change(code, form.action.data, form.reason.data)
+        except services.CertificateNotFound as missing:
+            abort(404, str(missing))
+        except services.StatusChangeRefused as refusal:
+            db.session.rollback()
+            form.reason.errors = [*form.reason.errors, str(refusal)]
+        else:
+            db.session.commit()
+            flash(f"Certificate {certificate.code} is now "
+                  f"{services.STATE_LABELS.get(certificate.status, certificate.status).lower()}.",
+                  "success")
+            return redirect(url_for("certificates.admin_list", **_list_args()))
+    return _admin_list_page(failed_code=code, failed_form=form), 400
+
+
+def _apply_status_change(code: str, action: str, reason: str) -> Certificate:
+    now = utcnow()
+    if action == "revoke":
+        return services.revoke(db.session, current_user, code, reason, now)
+    if action == "suspend":
+        return services.suspend(db.session, current_user, code, reason, now)
+    return services.unsuspend(db.session, current_user, code, now, reason)
+
+
+def _list_args() -> dict[str, str]:
+    """The admin list's search, filter and page, carried through a status change."""
+    return {k: v for k, v in request.args.items() if k in ("q", "status", "page") and v}
+
+
+def _admin_list_page(failed_code: str | None = None, failed_form: StatusChangeForm | None = None):
+    q = request.args.get("q", "")[:100]
+    status = request.args.get("status") if request.args.get("status") in services.STATUSES \
+        else None
+    page = db.paginate(services.search_certificates(q, status), per_page=25, error_out=False)
+    now = utcnow()
+    return render_template(
+        "certificates/admin_list.html", page=page, q=q, status=status,
+        statuses=services.STATUSES, states={c.id: services.certificate_state(c, now)
+                                            for c in page.items},
+        labels=services.STATE_LABELS, form=StatusChangeForm(formdata=None),
+        failed_code=failed_code, failed_form=failed_form, list_args=_list_args())
+
+
+# --- page previews ------------------------------------------------------------------------
+
+def preview_available() -> bool:
+    """True when poppler's pdftoppm can draw previews on this host."""
+    return shutil.which("pdftoppm") is not None
+
+
+class _PreviewCache:
+    """PNG previews of page 1 by PDF SHA-256; an issued PDF never changes, so neither do they."""
+
+    def __init__(self, size: int = 256) -> None:
+        self._items: OrderedDict[str, bytes] = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()
+
+    def get(self, sha256: str, load_pdf) -> bytes | None:
+        with self._lock:
+            if sha256 in self._items:
+                self._items.move_to_end(sha256)
+                return self._items[sha256]
+        png = _draw_first_page(load_pdf())
+        if png is not None:
+            with self._lock:
+                self._items[sha256] = png
+                while len(self._items) > self._size:
+                    self._items.popitem(last=False)
+        return png
+
+
+def _draw_first_page(pdf: bytes) -> bytes | None:
+    if not preview_available():
+        return None
+    result = subprocess.run(
+        ["pdftoppm", "-png", "-singlefile", "-f", "1", "-l", "1",
+         "-scale-to-x", str(PREVIEW_WIDTH_PX), "-scale-to-y", "-1", "-"],
+        input=pdf, capture_output=True, timeout=20, check=False)
+    return result.stdout if result.returncode == 0 and result.stdout else None
+
+
+_previews = _PreviewCache()

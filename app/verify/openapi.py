@@ -1,0 +1,191 @@
+"""The JSON form of a verdict and the OpenAPI 3.1 description the API answers by.
+
+Both live here so that the description and the documents it describes change together;
+the tests validate real responses against this description.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from app.certificates.signing import ALGORITHM
+from app.verify.verdict import Outcome, Verdict
+
+API_VERSION = "1.0.0"
+#: HTTP status of an API answer, by verdict
+API_STATUS = {Outcome.NOT_FOUND: 404, Outcome.MISTYPED: 400, Outcome.MALFORMED: 400}
+
+
+def api_status(verdict: Verdict) -> int:
+    """200 for any verdict on a certificate we know; 404 for an unknown code; 400 for junk."""
+    return API_STATUS.get(verdict.outcome, 200)
+
+
+def verdict_document(verdict: Verdict, *, verify_url: str | None,
+                     jwks_url: str | None) -> dict[str, Any]:
+    """The verdict as the API returns it (same shape for every status)."""
+    return {
+        "verdict": str(verdict.outcome),
+        "valid": verdict.is_valid,
+        "code": verdict.code,
+        "headline": verdict.headline,
+        "summary": verdict.summary,
+        "reasons": list(verdict.reasons),
+        "certificate": _certificate(verdict),
+        "status": _status(verdict),
+        "record": _record(verdict, jwks_url),
+        "verify_url": verify_url,
+        "checked_at": verdict.checked_at.isoformat() if verdict.checked_at else None,
+    }
+
+
+def _certificate(verdict: Verdict) -> dict[str, Any] | None:
+    stated = verdict.certificate
+    if stated is None:
+        return None
+    return {
+        "code": stated.code,
+        "holder_name": stated.holder_name,
+        "course_title": stated.course_title,
+        "course_slug": stated.course_slug,
+        "course_version": str(stated.course_version),
+        "issued_on": stated.issued_on.isoformat(),
+        "expires_on": stated.expires_on.isoformat() if stated.expires_on else None,
+        "issuer": stated.issuer,
+    }
+
+
+def _status(verdict: Verdict) -> dict[str, Any] | None:
+    if verdict.outcome not in (Outcome.REVOKED, Outcome.SUSPENDED):
+        return None
+    changed = verdict.status_changed_at
+    return {"reason": verdict.status_reason, "changed_at": changed.isoformat() if changed else None}
+
+
+def _record(verdict: Verdict, jwks_url: str | None) -> dict[str, Any] | None:
+    if verdict.payload is None or verdict.outcome is Outcome.TAMPERED:
+        return None
+    return {"payload": verdict.payload, "signature": verdict.signature,
+            "key_id": verdict.key_id, "algorithm": ALGORITHM, "jwks_url": jwks_url}
+
+
+# --- the description ------------------------------------------------------------------------
+
+def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    kind = schema["type"]
+    return {**schema, "type": [kind, "null"]}
+
+
+_STRING = {"type": "string"}
+_DATE = {"type": "string", "format": "date"}
+_DATETIME = {"type": "string", "format": "date-time"}
+
+SCHEMAS: dict[str, Any] = {
+    "Verdict": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["verdict", "valid", "code", "headline", "summary", "reasons", "certificate",
+                     "status", "record", "verify_url", "checked_at"],
+        "properties": {
+            "verdict": {"type": "string", "enum": [str(o) for o in Outcome],
+                        "description": "valid, expired, suspended, revoked: a certificate we "
+                                       "issued (its record intact); tampered: its record fails "
+                                       "our integrity check; not_found: no certificate has "
+                                       "this code; mistyped: the check symbol disagrees; "
+                                       "malformed: not a certificate code at all."},
+            "valid": {"type": "boolean", "description": "True only for verdict valid."},
+            "code": _nullable({**_STRING, "description": "The canonical code."}),
+            "headline": _STRING,
+            "summary": {**_STRING, "description": "One sentence for a person."},
+            "reasons": {"type": "array", "items": _STRING},
+            "certificate": {"oneOf": [{"$ref": "#/components/schemas/Certificate"},
+                                      {"type": "null"}]},
+            "status": {"oneOf": [{"$ref": "#/components/schemas/StatusChange"},
+                                 {"type": "null"}]},
+            "record": {"oneOf": [{"$ref": "#/components/schemas/SignedRecord"},
+                                 {"type": "null"}]},
+            "verify_url": _nullable({**_STRING, "format": "uri"}),
+            "checked_at": _nullable(_DATETIME),
+        },
+    },
+    "Certificate": {
+        "type": "object",
+        "additionalProperties": False,
+        "description": "What the certificate states, from its signed record; nothing else.",
+        "required": ["code", "holder_name", "course_title", "course_slug", "course_version",
+                     "issued_on", "expires_on", "issuer"],
+        "properties": {
+            "code": _STRING, "holder_name": _STRING, "course_title": _STRING,
+            "course_slug": _STRING, "course_version": _STRING, "issued_on": _DATE,
+            "expires_on": _nullable(_DATE), "issuer": _STRING,
+        },
+    },
+    "StatusChange": {
+        "type": "object",
+        "additionalProperties": False,
+        "description": "Why and when a certificate was revoked or suspended.",
+        "required": ["reason", "changed_at"],
+        "properties": {"reason": _nullable(_STRING), "changed_at": _nullable(_DATETIME)},
+    },
+    "SignedRecord": {
+        "type": "object",
+        "additionalProperties": False,
+        "description": "The Ed25519-signed payload, to check offline against the JWKS.",
+        "required": ["payload", "signature", "key_id", "algorithm", "jwks_url"],
+        "properties": {
+            "payload": {**_STRING, "description": "Canonical JSON: the exact signed bytes."},
+            "signature": {**_STRING, "description": "Base64url Ed25519 signature."},
+            "key_id": _STRING,
+            "algorithm": {"type": "string", "enum": [ALGORITHM]},
+            "jwks_url": _nullable({**_STRING, "format": "uri"}),
+        },
+    },
+    "Error": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["error"],
+        "properties": {"error": {
+            "type": "object",
+            "required": ["status", "message"],
+            "properties": {"status": {"type": "integer"}, "message": _STRING},
+        }},
+    },
+}
+
+
+def _answer(description: str) -> dict[str, Any]:
+    return {"description": description,
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Verdict"}}}}
+
+
+def openapi_document(server_url: str, issuer: str) -> dict[str, Any]:
+    """The OpenAPI 3.1 description of the public verification API."""
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": f"{issuer} certificate verification",
+            "version": API_VERSION,
+            "description": "Check a certificate code: is it genuine, and is it valid today? "
+                           "No account is needed; requests are rate-limited per client.",
+        },
+        "servers": [{"url": server_url}],
+        "paths": {"/api/v1/certificates/{code}": {"get": {
+            "operationId": "verifyCertificate",
+            "summary": "Verify a certificate by its code",
+            "parameters": [{
+                "name": "code", "in": "path", "required": True, "schema": _STRING,
+                "description": "The code as printed, e.g. OKR-7K3M-Q9TB-X2HD-4FRW-9; case, "
+                               "spaces and dashes do not matter.",
+            }],
+            "responses": {
+                "200": _answer("A certificate we issued: valid, expired, suspended, revoked "
+                               "or tampered."),
+                "400": _answer("Not a usable code: mistyped or malformed."),
+                "404": _answer("No certificate has this code."),
+                "429": {"description": "Too many requests from this client; retry later.",
+                        "headers": {"Retry-After": {"schema": {"type": "integer"}}},
+                        "content": {"application/json": {
+                            "schema": {"$ref": "#/components/schemas/Error"}}}},
+            },
+        }}},
+        "components": {"schemas": SCHEMAS},
+    }

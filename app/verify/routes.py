@@ -1,0 +1,200 @@
+"""Public verification: the form, the page a certificate's QR code opens, the PDF check, the API.
+
+No account is needed. Every verification is rate-limited per client, shares one budget
+across the page, the PDF upload and the API, and is logged with a keyed hash of the
+client's address.
+"""
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import (
+    Blueprint, Response, current_app, jsonify, redirect, render_template,
+    request, url_for,
+)
+
+from app.certificates.codes import parse_code
+from app.errors import error_response
+from app.extensions import client_address, db, limiter
+from app.verify import cli as verify_cli
+from app.verify import services
+from app.verify.forms import PDF_MAX_BYTES, CodeLookupForm, PdfUploadForm
+from app.verify.openapi import api_status, openapi_document, verdict_document
+from app.verify.verdict import MAX_CODE_TEXT
+
+bp = Blueprint("verify", __name__)
+
+TOO_MANY = ("You have checked many certificates in a short time. Please wait a minute, then "
+            "try again.")
+#: HTTP status of a verification page, by verdict (the API uses the same)
+page_status = api_status
+#: where the certificates area publishes the public keys, when it does
+JWKS_ENDPOINTS = ("certificates.jwks", "certificates.jwks_json")
+
+
+def _unlimited_lookup() -> bool:
+    """The bare form, or a well-formed code about to be redirected to its page, costs nothing."""
+    if request.method != "GET" or request.endpoint != "verify.verify_form":
+        return False
+    code = request.args.get("code")
+    return code is None or parse_code(code[:MAX_CODE_TEXT]).ok
+
+
+verification_limit = limiter.shared_limit(
+    lambda: current_app.config["VERIFY_LIMIT_PER_CLIENT"], scope="verification",
+    exempt_when=_unlimited_lookup,
+)
+
+
+@bp.record_once
+def _wire(state) -> None:
+    """Attach the certificate issuer (keys, trust roots) and `flask certificates verify`."""
+    from app.certificates.issuer import EXTENSION_KEY, init_certificates
+
+    if EXTENSION_KEY not in state.app.extensions:
+        init_certificates(state.app)
+    verify_cli.init_cli(state.app)
+
+
+@bp.after_request
+def _private_answers(response: Response) -> Response:
+    """Verdicts change with the certificate's status and are no business of search engines."""
+    response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+@bp.get("/verify")
+@verification_limit
+def verify_form():
+    """The form: a code (sent by GET, so the result can be bookmarked) or a PDF upload."""
+    lookup = CodeLookupForm(formdata=request.args if "code" in request.args else None)
+    if "code" in request.args and lookup.validate():
+        parsed = parse_code(lookup.code.data)
+        if parsed.ok:
+            return redirect(url_for("verify.certificate_page", code=parsed.canonical))
+        verdict = _verify_code(lookup.code.data, "web")
+        lookup.code.errors.append(verdict.summary)
+    status = 400 if lookup.errors else 200
+    return render_template("verify/form.html", lookup=lookup,
+                           upload=PdfUploadForm(formdata=None)), status
+
+
+@bp.post("/verify")
+@verification_limit
+def check_pdf():
+    """Check an uploaded certificate PDF."""
+    upload = PdfUploadForm()
+    if not upload.validate_on_submit():
+        too_large = any("larger than" in error for error in upload.pdf.errors)
+        return render_template("verify/form.html", lookup=CodeLookupForm(formdata=None),
+                               upload=upload), 413 if too_large else 400
+    issuer = _issuer()
+    verdict = services.verify_pdf(db.session, upload.pdf.data.read(), keyring=issuer.keyring,
+                                  trust_roots=issuer.trust_roots(), now=_now())
+    _log(verdict.code or "", "pdf", verdict.outcome)
+    status = 400 if len(verdict.findings) == 1 else page_status(verdict)
+    return render_template("verify/pdf_result.html", result=verdict,
+                           upload=PdfUploadForm(formdata=None)), status
+
+
+@bp.get("/verify/<path:code>")
+@verification_limit
+def certificate_page(code: str):
+    """What a certificate's QR code opens: the verdict at a glance, then the stated facts."""
+    verdict = _verify_code(code, "web")
+    lookup = CodeLookupForm(formdata=None, code=code[:MAX_CODE_TEXT])
+    return render_template("verify/certificate.html", verdict=verdict, lookup=lookup,
+                           api_url=_api_url(verdict)), page_status(verdict)
+
+
+@bp.get("/api/v1/certificates/<path:code>")
+@verification_limit
+def api_certificate(code: str):
+    """The verdict as JSON: 200 for a certificate we know, 404 unknown, 400 not a code."""
+    verdict = _verify_code(code, "api")
+    document = verdict_document(verdict, verify_url=_verify_url(verdict), jwks_url=_jwks_url())
+    response = jsonify(document)
+    response.status_code = api_status(verdict)
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@bp.get("/api/openapi.json")
+def openapi():
+    """The OpenAPI description of the verification API."""
+    config = current_app.config
+    response = jsonify(openapi_document(config["PUBLIC_BASE_URL"].rstrip("/"),
+                                        config["ISSUER_NAME"]))
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    return response
+
+
+@bp.errorhandler(429)
+def too_many(_error):
+    """The friendly 429: a page, or JSON on the API (Retry-After comes from the limiter)."""
+    return error_response(429, TOO_MANY)
+
+
+@bp.errorhandler(413)
+def upload_too_large(_error):
+    """An upload over the site-wide limit: say so beside the upload field."""
+    upload = PdfUploadForm(formdata=None)
+    upload.pdf.errors = [f"This file is too large. A certificate PDF is far smaller than "
+                         f"{PDF_MAX_BYTES // (1024 * 1024)} MB; please upload it as you "
+                         "received it."]
+    return render_template("verify/form.html", lookup=CodeLookupForm(formdata=None),
+                           upload=upload), 413
+
+
+@bp.app_template_filter("display_date")
+def display_date_filter(value) -> str:
+    """5 March 2026."""
+    return services.display_date(value)
+
+
+def _verify_code(code_text: str, channel: str) -> services.Verdict:
+    """Verify a typed code, log it and commit the log entry."""
+    verdict = services.verify_certificate(db.session, code_text, keyring=_issuer().keyring,
+                                          now=_now())
+    _log(services.logged_code(verdict, code_text), channel, verdict.outcome)
+    return verdict
+
+
+def _log(code: str, channel: str, outcome: str) -> None:
+    digest = services.client_digest(client_address(), current_app.config["SECRET_KEY"])
+    services.log_verification(db.session, code=code, channel=channel, outcome=outcome,
+                              client=digest, now=_now())
+    db.session.commit()
+
+
+def _issuer():
+    from app.certificates.issuer import current_issuer
+
+    return current_issuer()
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _public_url(path: str) -> str:
+    return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + path
+
+
+def _verify_url(verdict: services.Verdict) -> str | None:
+    if verdict.code is None:
+        return None
+    return _public_url(url_for("verify.certificate_page", code=verdict.code))
+
+
+def _api_url(verdict: services.Verdict) -> str | None:
+    return url_for("verify.api_certificate", code=verdict.code) if verdict.code else None
+
+
+def _jwks_url() -> str | None:
+    for endpoint in JWKS_ENDPOINTS:
+        if endpoint in current_app.view_functions:
+            return _public_url(url_for(endpoint))
+    return None

@@ -1,0 +1,297 @@
+"""The one verification verdict: is this certificate real, and is it still valid?
+
+:func:`verify_certificate` reads a typed code and answers from the issued record: the
+stored payload's Ed25519 signature must verify and agree with the row; then the status and
+the expiry decide. Every channel (page, API, PDF upload, bulk CSV, CLI) ends here.
+"""
+from __future__ import annotations
+
+import enum
+import json
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session, defer
+
+from app.certificates.codes import CodeStatus, parse_code
+from app.certificates.signing import KeyRing
+from app.models import Certificate
+
+log = logging.getLogger(__name__)
+
+#: the longest text worth reading as a code; anything longer is not one
+MAX_CODE_TEXT = 200
+#: lookups per query when many codes are verified at once
+LOOKUP_CHUNK = 500
+
+
+class Outcome(enum.StrEnum):
+    """The verdict on a certificate code or file."""
+
+    VALID = "valid"
+    EXPIRED = "expired"
+    SUSPENDED = "suspended"
+    REVOKED = "revoked"
+    NOT_FOUND = "not_found"
+    MISTYPED = "mistyped"
+    MALFORMED = "malformed"
+    TAMPERED = "tampered"
+
+
+HEADLINES = {
+    Outcome.VALID: "Valid certificate",
+    Outcome.EXPIRED: "Expired certificate",
+    Outcome.SUSPENDED: "Suspended certificate",
+    Outcome.REVOKED: "Revoked certificate",
+    Outcome.NOT_FOUND: "No such certificate",
+    Outcome.MISTYPED: "This code looks mistyped",
+    Outcome.MALFORMED: "This is not a certificate code",
+    Outcome.TAMPERED: "Do not rely on this certificate",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class CertificateStatement:
+    """What a certificate states, read from its signed record; nothing else about the learner."""
+
+    code: str
+    holder_name: str
+    course_title: str
+    course_slug: str
+    course_version: int | str
+    issued_on: date
+    expires_on: date | None
+    issuer: str
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """The answer to "is this certificate real, and is it still valid?"."""
+
+    outcome: Outcome
+    code: str | None
+    summary: str
+    reasons: tuple[str, ...] = ()
+    certificate: CertificateStatement | None = None
+    status_reason: str | None = None
+    status_changed_at: datetime | None = None
+    key_id: str | None = None
+    payload: str | None = None
+    signature: str | None = None
+    checked_at: datetime | None = None
+
+    @property
+    def headline(self) -> str:
+        """A few words for the top of the page."""
+        return HEADLINES[self.outcome]
+
+    @property
+    def is_valid(self) -> bool:
+        """True only for a genuine, current certificate."""
+        return self.outcome is Outcome.VALID
+
+    @property
+    def record_intact(self) -> bool | None:
+        """Whether the signed record checked out (None when there was no record to check)."""
+        if self.payload is None:
+            return None
+        return self.outcome is not Outcome.TAMPERED
+
+
+# --- one code ---------------------------------------------------------------------------------
+
+
+def verify_certificate(session: Session, code_text: str | None, *, keyring: KeyRing,
+                       now: datetime) -> Verdict:
+    """Judge a typed certificate code against the issued records.
+
+    :param code_text: the code as a person typed it (any case, spaces, dashes, look-alikes)
+    :param keyring: the keys whose signatures certificates may carry
+    :param now: the moment of the check (decides expiry)
+    """
+    if len(code_text or "") > MAX_CODE_TEXT:
+        return Verdict(Outcome.MALFORMED, None, "This is far too long to be a certificate code.",
+                       checked_at=now)
+    parsed = parse_code(code_text or "")
+    if parsed.status is CodeStatus.MALFORMED:
+        return Verdict(Outcome.MALFORMED, None, parsed.message, checked_at=now)
+    if parsed.status is CodeStatus.MISTYPED:
+        return Verdict(Outcome.MISTYPED, None, parsed.message, checked_at=now)
+    certificate = session.scalar(_by_codes([parsed.canonical]))
+    if certificate is None:
+        return not_found(parsed.canonical, now)
+    return judge_certificate(certificate, keyring=keyring, now=now)
+
+
+def _by_codes(codes: Sequence[str]) -> Select:
+    """SQL: certificates by code, without the stored PDF (the verdict never needs its bytes)."""
+    return select(Certificate).options(defer(Certificate.pdf)).where(Certificate.code.in_(codes))
+
+
+def not_found(code: str, now: datetime) -> Verdict:
+    """The verdict for a well-formed code that no certificate of ours carries."""
+    return Verdict(Outcome.NOT_FOUND, code,
+                   f"We have never issued a certificate with the code {code}. Check the code "
+                   "against the document; if it matches, the document is not genuine.",
+                   checked_at=now)
+
+
+def judge_certificate(certificate: Certificate, *, keyring: KeyRing, now: datetime) -> Verdict:
+    """Judge one issued certificate: its signed record first, then its status and expiry."""
+    problems = record_problems(certificate, keyring)
+    statement = None
+    if not problems:
+        try:
+            statement = statement_from_payload(certificate.payload)
+        except ValueError:
+            problems = ["The signed record is not readable."]
+    if problems or statement is None:
+        log.warning("certificate %s failed its record check: %s", certificate.code, problems)
+        return Verdict(Outcome.TAMPERED, certificate.code,
+                       "The record of this certificate fails our integrity check, so we cannot "
+                       "confirm it. Please contact us before relying on it.",
+                       reasons=tuple(problems), key_id=certificate.key_id,
+                       payload=certificate.payload, signature=certificate.signature,
+                       checked_at=now)
+    outcome, summary = _status_outcome(certificate, statement, now)
+    stated_status = outcome in (Outcome.REVOKED, Outcome.SUSPENDED)
+    return Verdict(
+        outcome, certificate.code, summary, reasons=_status_notes(certificate),
+        certificate=statement,
+        status_reason=certificate.status_reason if stated_status else None,
+        status_changed_at=certificate.status_changed_at if stated_status else None,
+        key_id=certificate.key_id, payload=certificate.payload,
+        signature=certificate.signature, checked_at=now,
+    )
+
+
+def _status_outcome(certificate: Certificate, statement: CertificateStatement,
+                    now: datetime) -> tuple[Outcome, str]:
+    """The outcome for an intact record, and the sentence that explains it."""
+    who = f"{statement.holder_name}'s certificate for {statement.course_title}"
+    if certificate.status == "revoked":
+        return Outcome.REVOKED, f"{who} was revoked{_on(certificate.status_changed_at)}. " \
+                                "It is no longer valid."
+    if certificate.status == "suspended":
+        return Outcome.SUSPENDED, f"{who} is suspended{_since(certificate.status_changed_at)}. " \
+                                  "It is not valid while the suspension lasts."
+    if certificate.expires_at is not None and now >= certificate.expires_at:
+        return Outcome.EXPIRED, f"{who} was genuine but expired on " \
+                                f"{display_date(statement.expires_on)}."
+    until = f" until {display_date(statement.expires_on)}" if statement.expires_on else ""
+    return Outcome.VALID, f"{who} is genuine and valid{until}."
+
+
+def _status_notes(certificate: Certificate) -> tuple[str, ...]:
+    """Extra sentences about the certificate's standing."""
+    if certificate.status == "superseded":
+        return ("A newer certificate for the same course replaces this one"
+                f"{_since(certificate.status_changed_at)}.",)
+    return ()
+
+
+def record_problems(certificate: Certificate, keyring: KeyRing) -> list[str]:
+    """Sentences for each way the stored record fails: signature, or fields that disagree."""
+    if not keyring.verify(certificate.payload.encode("utf-8"), certificate.key_id,
+                          certificate.signature):
+        if keyring.public_key(certificate.key_id) is None:
+            return ["The record is signed with a key we do not publish."]
+        return ["The record's digital signature does not match its contents."]
+    try:
+        payload = json.loads(certificate.payload)
+    except ValueError:
+        return ["The signed record is not readable."]
+    mismatched = [name for name, value in expected_payload(certificate).items()
+                  if payload.get(name) != value]
+    if mismatched:
+        return [f"The certificate's {', '.join(_FIELD_LABELS[n] for n in mismatched)} "
+                "differ from what was signed."]
+    return []
+
+
+def expected_payload(certificate: Certificate) -> dict[str, Any]:
+    """The signed payload fields that the certificate row repeats, as they must read."""
+    return {
+        "code": certificate.code,
+        "holder_name": certificate.holder_name,
+        "course_title": certificate.course_title,
+        "course_slug": certificate.course_slug,
+        "course_version": certificate.version_number,
+        "issued_on": certificate.issued_at.date().isoformat(),
+        "expires_on": certificate.expires_at.date().isoformat()
+        if certificate.expires_at else None,
+    }
+
+
+_FIELD_LABELS = {
+    "code": "code", "holder_name": "holder name", "course_title": "course title",
+    "course_slug": "course", "course_version": "course version", "issued_on": "issue date",
+    "expires_on": "expiry date",
+}
+
+
+def statement_from_payload(payload_json: str) -> CertificateStatement:
+    """Read the stated facts from a signed payload (raises ValueError when it is not one)."""
+    try:
+        payload = json.loads(payload_json)
+        expires_on = payload["expires_on"]
+        return CertificateStatement(
+            code=str(payload["code"]),
+            holder_name=str(payload["holder_name"]),
+            course_title=str(payload["course_title"]),
+            course_slug=str(payload["course_slug"]),
+            course_version=payload["course_version"],
+            issued_on=date.fromisoformat(payload["issued_on"]),
+            expires_on=date.fromisoformat(expires_on) if expires_on else None,
+            issuer=str(payload["issuer"]),
+        )
+    except (KeyError, TypeError, AttributeError, ValueError) as exc:
+        raise ValueError(f"not a certificate payload: {exc!r}") from exc
+
+
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December")
+
+
+def display_date(day: date | datetime | None) -> str:
+    """A date as pages print it: 5 March 2026."""
+    if day is None:
+        return ""
+    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
+
+
+def _on(moment: datetime | None) -> str:
+    return f" on {display_date(moment)}" if moment else ""
+
+
+def _since(moment: datetime | None) -> str:
+    return f" since {display_date(moment)}" if moment else ""
+
+
+def code_like(cell: str) -> bool:
+    """True when a cell is a certificate code, even a mistyped one."""
+    return parse_code(cell[:MAX_CODE_TEXT]).status is not CodeStatus.MALFORMED
+
+
+def verify_many(session: Session, codes: Sequence[str], *, keyring: KeyRing,
+                now: datetime) -> list[Verdict]:
+    """Verdicts for many typed codes, looking the certificates up in a few queries."""
+    parsed = [parse_code(code[:MAX_CODE_TEXT + 1]) for code in codes]
+    wanted = sorted({p.canonical for p in parsed if p.ok})
+    found: dict[str, Certificate] = {}
+    for start in range(0, len(wanted), LOOKUP_CHUNK):
+        chunk = wanted[start:start + LOOKUP_CHUNK]
+        found.update((c.code, c) for c in session.scalars(_by_codes(chunk)))
+    verdicts = []
+    for text, result in zip(codes, parsed):
+        if len(text) > MAX_CODE_TEXT or not result.ok:
+            verdicts.append(verify_certificate(session, text, keyring=keyring, now=now))
+        elif result.canonical in found:
+            verdicts.append(judge_certificate(found[result.canonical], keyring=keyring, now=now))
+        else:
+            verdicts.append(not_found(result.canonical, now))
+    return verdicts

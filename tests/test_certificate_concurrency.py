@@ -1,0 +1,122 @@
+"""One live certificate per learner and course, held by the database under concurrent issuance."""
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from app.certificates import services
+from app.certificates.issuer import issuer_for
+from app.models import Certificate, Course, User
+from tests.factories import import_example_course
+from tests.test_certificate_issuance import (  # noqa: F401
+    NOW,
+    meet_rule,
+    no_auto_issue,
+    pass_final_exam_again,
+)
+
+THREADS = 2
+
+
+@pytest.fixture
+def course(db):
+    return import_example_course(db)
+
+
+@pytest.fixture
+def learner(db, make_user, course, no_auto_issue):  # noqa: F811
+    user = make_user()
+    meet_rule(db, user, course)
+    return user
+
+
+@pytest.fixture
+def postgresql(db):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("Concurrent issuance needs two real connections: run the suite on "
+                    "PostgreSQL (DATABASE_URL=postgresql://...); in-memory SQLite has one.")
+
+
+def live_certificates(db, user, course) -> list[Certificate]:
+    db.session.expire_all()
+    return list(db.session.scalars(select(Certificate).where(
+        Certificate.user_id == user.id, Certificate.course_id == course.id,
+        Certificate.status.in_(("active", "suspended")))))
+
+
+def issue_at_once(app, db, user, course, now, monkeypatch) -> list[str]:
+    """Issue from THREADS threads, each with its own connection, all past the live check."""
+    issuer = issuer_for(app)
+    barrier = threading.Barrier(THREADS, timeout=60)
+    render_and_sign = issuer.render_and_sign
+
+    def render_then_wait(facts, template=None):
+        pdf = render_and_sign(facts, template)
+        barrier.wait()  # every thread has rendered, so each one believes it is first
+        return pdf
+
+    monkeypatch.setattr(issuer, "render_and_sign", render_then_wait)
+    codes: list[str] = []
+    errors: list[BaseException] = []
+
+    def request() -> None:
+        with app.app_context():
+            try:
+                certificate = services.issue_certificate(
+                    db.session, db.session.get(User, user.id), db.session.get(Course, course.id),
+                    now, issuer=issuer)
+                db.session.commit()
+                codes.append(certificate.code)
+            except BaseException as error:  # noqa: BLE001 - reported by the test
+                errors.append(error)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=request) for _ in range(THREADS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not errors, errors
+    return codes
+
+
+def test_concurrent_issuance_leaves_exactly_one_live_certificate(app, db, learner, course,
+                                                                  postgresql, monkeypatch):
+    codes = issue_at_once(app, db, learner, course, NOW, monkeypatch)
+    live = live_certificates(db, learner, course)
+    assert len(live) == 1
+    assert codes == [live[0].code] * THREADS  # the loser hands out the winner's certificate
+    assert db.session.scalar(select(func.count(Certificate.id))) == 1
+
+
+def test_concurrent_renewal_supersedes_once(app, db, learner, course, postgresql, monkeypatch):
+    old = services.issue_certificate(db.session, learner, course, NOW, issuer=issuer_for(app))
+    db.session.commit()
+    later = old.expires_at - timedelta(days=20)
+    pass_final_exam_again(db, learner, course, later)
+    codes = issue_at_once(app, db, learner, course, later, monkeypatch)
+    live = live_certificates(db, learner, course)
+    assert len(live) == 1 and live[0].previous_id == old.id
+    assert set(codes) == {live[0].code}
+    assert db.session.get(Certificate, old.id).status == "superseded"
+
+
+def test_the_database_refuses_a_second_live_certificate(app, db, learner, course):
+    issuer = issuer_for(app)
+    first = services.issue_certificate(db.session, learner, course, NOW, issuer=issuer)
+    db.session.commit()
+    second = services._new_certificate(learner, course, course.current_version, NOW, issuer,
+                                       previous=None)
+    db.session.add(second)
+    with pytest.raises(IntegrityError):
+        db.session.flush()
+    db.session.rollback()
+    services.revoke(db.session, None, first.code, "Issued in error", NOW)
+    db.session.add(second)  # a revoked certificate no longer counts as live
+    db.session.commit()
+    assert [c.code for c in live_certificates(db, learner, course)] == [second.code]

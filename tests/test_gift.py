@@ -1,0 +1,237 @@
+"""Moodle GIFT import: every supported question type, every reported problem, and the CLI."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from app.authoring.gift import convert_gift
+from app.quizzes.parser import parse_quiz
+
+GIFT = Path(__file__).parent / "fixtures" / "gift"
+
+
+def converted(text: str, **kwargs):
+    """Convert and check that the result reads back through our own quiz parser."""
+    conversion = convert_gift(text, **kwargs)
+    if conversion.converted:
+        spec, problems = parse_quiz(conversion.markdown, key="quiz")
+        assert problems == [], conversion.markdown
+        return conversion, spec
+    return conversion, None
+
+
+def messages(conversion, severity=None):
+    return [(p.line, p.message) for p in conversion.problems
+            if severity is None or p.severity == severity]
+
+
+# --- supported types --------------------------------------------------------------------------
+
+
+def test_multiple_choice_with_one_right_answer():
+    conversion, spec = converted("::Pick::Which comes first?{=Objective ~Key result ~Initiative}")
+    (question,) = spec.questions
+    assert (question.id, question.kind, question.stem_md) == ("pick", "single", "Which comes first?")
+    assert [(o.text_md, o.correct) for o in question.options] == [
+        ("Objective", True), ("Key result", False), ("Initiative", False)]
+    assert conversion.problems == ()
+
+
+def test_multiple_response_with_weights_becomes_partial_scoring():
+    conversion, spec = converted(
+        "Which are outcomes?{~%50%Conversion up ~%50%Churn down ~%-100%Page launched}")
+    (question,) = spec.questions
+    assert question.kind == "multiple"
+    assert [o.correct for o in question.options] == [True, True, False]
+    assert spec.scoring == "partial"
+    assert conversion.warnings == ()
+
+
+def test_unequal_weights_are_kept_as_right_answers_with_a_warning():
+    conversion, spec = converted("Pick.{~%25%a ~%75%b ~%0%c}")
+    assert [o.correct for o in spec.questions[0].options] == [True, True, False]
+    assert messages(conversion, "warning") == [
+        (1, "unequal weights (25%, 75%) become equal shares under partial scoring")]
+
+
+@pytest.mark.parametrize("answer, truth", [("T", True), ("TRUE", True), ("F", False),
+                                           ("false", False)])
+def test_true_false(answer, truth):
+    _, spec = converted(f"OKRs are a to-do list.{{{answer}}}")
+    question = spec.questions[0]
+    assert question.kind == "true_false"
+    assert [(o.text_md, o.correct) for o in question.options] == [("True", truth),
+                                                                  ("False", not truth)]
+
+
+def test_true_false_keeps_the_feedback_for_the_right_answer():
+    conversion, spec = converted("Pay is tied to OKRs.{F#Not quite.#Right: keep them apart.}")
+    assert spec.questions[0].explanation_md == "Right: keep them apart."
+    assert messages(conversion, "warning") == [
+        (1, "1 answer-specific feedback text(s) dropped: a quiz question has one explanation")]
+
+
+@pytest.mark.parametrize("answer, value, tolerance", [
+    ("#0.75:0.01", 0.75, 0.01), ("#42", 42, 0), ("#10..14", 12, 2), ("#0.1..0.4", 0.25, 0.15),
+    ("#=1822:0 =%50%1822:2", 1822, 0),
+])
+def test_numeric_with_tolerance_and_ranges(answer, value, tolerance):
+    _, spec = converted(f"A number?{{{answer}}}")
+    question = spec.questions[0]
+    assert question.kind == "numeric"
+    assert (question.answer, question.tolerance) == (pytest.approx(value), pytest.approx(tolerance))
+
+
+def test_numeric_partial_answers_are_reported():
+    conversion, _ = converted("Born?{#=1822:0 =%50%1822:2}")
+    assert messages(conversion, "warning") == [(1, "partial credit for '1822:2' (50%) is dropped")]
+
+
+def test_missing_word_questions_get_a_blank():
+    _, spec = converted("Google adopted OKRs in {~1989 =1999} after a talk.")
+    assert spec.questions[0].stem_md == "Google adopted OKRs in _____ after a talk."
+
+
+def test_general_feedback_becomes_the_explanation():
+    _, spec = converted("Q?{=a ~b ####Because a.}")
+    assert spec.questions[0].explanation_md == "Because a."
+
+
+def test_escapes_formats_and_comments():
+    text = "// a comment\n::Esc::[markdown]What does \\= mean\\? {=It marks \\{right\\} ~Nothing}"
+    conversion, spec = converted(text)
+    question = spec.questions[0]
+    assert question.stem_md == "What does = mean?"
+    assert question.options[0].text_md == "It marks {right}"
+    assert conversion.problems == ()
+
+
+def test_html_questions_are_stripped_with_a_note():
+    conversion, spec = converted("[html]<p>What is <b>an OKR</b>?</p>{=A goal ~A KPI}")
+    assert spec.questions[0].stem_md == "What is an OKR ?"
+    assert (1, "HTML formatting was removed from the question text") in messages(conversion)
+
+
+def test_ids_come_from_names_and_stay_unique():
+    text = "::Same::One?{T}\n\n::Same::Two?{F}\n\nThree?{T}"
+    _, spec = converted(text, existing_ids={"question-3"})
+    assert [q.id for q in spec.questions] == ["same", "same-2", "question-3-2"]
+
+
+def test_the_whole_supported_fixture_converts():
+    conversion, spec = converted((GIFT / "supported.gift").read_text())
+    assert conversion.converted == 7 and conversion.errors == ()
+    assert [q.kind for q in spec.questions] == ["single", "multiple", "true_false", "numeric",
+                                                "numeric", "single", "single"]
+    assert (2, "category '$course$/OKR basics' ignored: the questions go into this quiz") in \
+        messages(conversion, "warning")
+
+
+def test_single_choice_partial_credit_is_dropped_with_a_warning():
+    conversion, spec = converted("Q?{=a ~%50%b ~c}")
+    assert [o.correct for o in spec.questions[0].options] == [True, False, False]
+    assert messages(conversion, "warning") == [
+        (1, "partial credit for 'b' (50%) is dropped: it becomes a wrong answer")]
+
+
+def test_several_fully_right_answers_become_select_all_with_a_warning():
+    conversion, spec = converted("Q?{=a =b ~c}")
+    assert spec.questions[0].kind == "multiple"
+    assert "any one scores full marks in Moodle" in conversion.warnings[0].message
+
+
+# --- unsupported types and errors -------------------------------------------------------------
+
+
+def test_unsupported_types_are_reported_with_their_lines():
+    conversion, spec = converted((GIFT / "unsupported.gift").read_text())
+    assert messages(conversion, "error") == [
+        (2, "essay questions (an empty answer block {}) are not supported"),
+        (4, "matching questions (=item -> match) are not supported"),
+        (9, "short answer questions ({=answer}) are not supported: learners would type free text"),
+        (11, "a description (text without an answer block {...}) is not a question: not imported"),
+    ]
+    assert conversion.converted == 1 and spec.questions[0].id == "good-one"
+
+
+def test_syntax_errors_are_reported_with_their_lines():
+    conversion, _ = converted((GIFT / "broken.gift").read_text())
+    assert conversion.converted == 0
+    assert messages(conversion, "error") == [
+        (1, "the answer block is not closed: add } (a blank line ends a question)"),
+        (5, "the question has no correct answer: mark one with = or give it a positive weight "
+            "such as ~%50%"),
+        (7, "the weight in '%fifty%a' must be a percentage such as %50% or %-100%"),
+        (9, "'three:0.1' is not a number, a number:tolerance or a min..max range"),
+        (11, "the range 5..1 runs backwards: write min..max"),
+    ]
+    assert conversion.markdown == ""
+
+
+@pytest.mark.parametrize("text, message", [
+    ("Q?{~%100%a}", "a choice question needs at least 2 answers"),
+    ("Q?{=a ~a}", "the answer 'a' appears twice"),
+    ("Q?{=a ~}", "an answer has no text"),
+    ("Q?{~%150%a ~b}", "the weight 150% must be between -100% and 100%"),
+    ("Q?{junk =a ~b}", "unexpected text 'junk' before the first answer: start each answer with = or ~"),
+    ("Q?{maybe}", "cannot read the answers 'maybe': start each answer with = (right) or ~ (wrong), "
+                  "or use T/F or #number"),
+    ("Q?{#=1:0 =2:0}", "several fully right numeric answers: our quizzes accept one value with a "
+                       "tolerance, keep one of them"),
+    ("Q?{#=%50%1}", "the numeric question has no answer worth 100%"),
+    ("Q?{#1:-1}", "the tolerance in 1:-1 must be 0 or more"),
+    ("Q?{=a ~b} and {=c ~d}", "several answer blocks in one question (embedded answers) are not "
+                              "supported"),
+    ("::Name Q?{=a ~b}", "the question name is not closed: write ::Name:: before the question text"),
+    ("{=a ~b}", "the question has no text"),
+])
+def test_each_reported_error(text, message):
+    conversion, _ = converted(text)
+    assert messages(conversion, "error") == [(1, message)]
+
+
+def test_an_option_our_parser_refuses_is_reported_not_written():
+    # "True" and "true" differ for Moodle but are the same option for our quizzes.
+    conversion, _ = converted("Q?{=True ~true}")
+    assert conversion.converted == 0
+    assert conversion.errors[0].message == "the answer 'true' appears twice"
+
+
+# --- the command ------------------------------------------------------------------------------
+
+
+def test_cli_writes_the_quiz(runner, tmp_path):
+    out = tmp_path / "quiz.md"
+    result = runner.invoke(args=["courses", "import-gift", str(GIFT / "supported.gift"),
+                                 "--out", str(out), "--title", "OKR basics"])
+    assert result.exit_code == 0, result.output
+    spec, problems = parse_quiz(out.read_text(), key="quiz")
+    assert problems == [] and spec.title == "OKR basics" and len(spec.questions) == 7
+    assert "supported.gift:2: warning: category" in result.output
+
+
+def test_cli_refuses_unsupported_questions_unless_told(runner, tmp_path):
+    out = tmp_path / "quiz.md"
+    source = str(GIFT / "unsupported.gift")
+    result = runner.invoke(args=["courses", "import-gift", source, "--out", str(out)])
+    assert result.exit_code == 1
+    assert f"{source}:4: error: matching questions" in result.output
+    assert "nothing was written" in result.output and not out.exists()
+    result = runner.invoke(args=["courses", "import-gift", source, "--out", str(out),
+                                 "--skip-unsupported"])
+    assert result.exit_code == 0 and "good-one" in out.read_text()
+
+
+def test_cli_prints_to_stdout_and_reports_syntax_errors(runner):
+    result = runner.invoke(args=["courses", "import-gift", str(GIFT / "broken.gift")])
+    assert result.exit_code == 1 and "broken.gift:11: error: the range 5..1" in result.output
+    ok = runner.invoke(args=["courses", "import-gift", str(GIFT / "supported.gift")])
+    assert ok.exit_code == 0 and ok.output.count("\n## ") >= 7 and "title: Supported" in ok.output
+
+
+def test_cli_refuses_a_file_that_is_not_utf8(runner, tmp_path):
+    path = tmp_path / "latin1.gift"
+    path.write_bytes("Qu\xe9?{T}".encode("latin-1"))
+    result = runner.invoke(args=["courses", "import-gift", str(path)])
+    assert result.exit_code == 1 and "not UTF-8" in result.output
