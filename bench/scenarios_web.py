@@ -92,3 +92,57 @@ def lesson_page(seconds: float, connections: int = 8, rounds: int = 2) -> dict:
             "ok": app_mean / base_mean >= 0.70,
             "tool": lesson.tool,
         }
+
+
+def _issue_one_certificate(app) -> str:
+    from app.certificates import services as certificates
+    from app.certificates.issuer import issuer_for
+    from app.courses.services import find_course
+    from app.extensions import db
+    from app.models import User
+    from bench.seed import NOW, seed_certified_learners
+
+    with app.app_context():
+        course = find_course(db.session, "okr-executive")
+        [user_id] = seed_certified_learners(db.session, course, 1, prefix="holder")
+        certificate = certificates.issue_certificate(
+            db.session, db.session.get(User, user_id), course, NOW, issuer=issuer_for(app))
+        db.session.commit()
+        return certificate.code
+
+
+def verification_api(seconds: float, connections: int = 32, rounds: int = 2) -> dict:
+    import json
+
+    with tempfile.TemporaryDirectory(prefix="okr-bench-") as tmp:
+        instance = Path(tmp)
+        env = app_env(instance)
+        prepared = prepare_instance(env)
+        code = _issue_one_certificate(prepared["app"])
+        path = f"/api/v1/certificates/{code}"
+        document = prepared["app"].test_client().get(path)
+        assert document.status_code == 200 and document.json["verdict"] == "valid", document.json
+        json_file = instance / "document.json"
+        json_file.write_text(json.dumps(document.json))
+        api, bare = [], []
+        with gunicorn("app:create_app()", env) as app_url, \
+                gunicorn("bench.baseline_app:create_app()", {"BENCH_JSON_FILE": str(json_file)},
+                         ready_path="/json") as base_url:
+            run_load(app_url + path, connections=2, seconds=1)
+            for _ in range(rounds):
+                api.append(run_load(app_url + path, connections=connections, seconds=seconds))
+                bare.append(run_load(base_url + "/json", connections=connections,
+                                     seconds=seconds))
+        assert all(r.errors == 0 for r in api), "the verification API answered errors"
+        api_rps = sum(r.requests_per_second for r in api) / rounds
+        bare_rps = sum(r.requests_per_second for r in bare) / rounds
+        p99 = max(r.p99_ms for r in api)
+        ratio = api_rps / bare_rps
+        return {
+            "name": f"Verification API (gunicorn, 2 sync workers, {connections} clients)",
+            "measured": f"{api_rps:,.0f} req/s, p50 {api[-1].p50_ms:.1f} ms, p99 {p99:.1f} ms",
+            "baseline": f"{bare_rps:,.0f} req/s (bare Flask JSON route, same document)",
+            "ratio": ratio,
+            "budget": ">= 0.60x and p99 < 25 ms",
+            "ok": ratio >= 0.60 and p99 < 25,
+        }
