@@ -70,3 +70,104 @@ def certificate_render(_seconds: float, runs: int = 30) -> dict:
             "budget": "<= 1.40x",
             "ok": full_ms / bare_ms <= 1.40,
         }
+
+
+def _bulk_worker(kind: str, env: dict, user_ids: list[int], ready, start, results) -> None:
+    """One process: warm up, wait for the starting signal, then issue (or bare render + sign)."""
+    import os
+    from datetime import datetime, timezone
+
+    os.environ.update(env)
+    from app import create_app
+    from app.certificates import services as certificates
+    from app.certificates.issuer import issuer_for
+    from app.certificates.pdf import warm_up
+    from app.courses.services import find_course
+    from app.extensions import db
+    from app.models import User
+
+    app = create_app()
+    with app.app_context():
+        issuer = issuer_for(app)
+        keyring = issuer.keyring
+        from app.certificates.issuer import shared_renderer
+
+        renderer = shared_renderer(issuer.settings.templates_dir)
+        warm_up(None, issuer.signer)
+        issuer.render_and_sign(_signed_facts(keyring, 0))
+        course = find_course(db.session, "okr-executive")
+        ready.put(os.getpid())
+        start.wait()
+        started = time.perf_counter()
+        for index, user_id in enumerate(user_ids):
+            if kind == "issue":
+                user = db.session.get(User, user_id)
+                certificates.issue_certificate(db.session, user, course,
+                                               datetime.now(timezone.utc), issuer=issuer)
+                db.session.commit()
+            else:
+                issuer.signer.sign(renderer.render(_signed_facts(keyring, index)))
+        results.put(time.perf_counter() - started)
+
+
+def _run_bulk(kind: str, env: dict, user_ids: list[int], processes: int) -> float:
+    import multiprocessing as mp
+
+    context = mp.get_context("spawn")
+    ready, results, start = context.Queue(), context.Queue(), context.Event()
+    shares = [user_ids[i::processes] for i in range(processes)]
+    workers = [context.Process(target=_bulk_worker, args=(kind, env, share, ready, start, results))
+               for share in shares]
+    for worker in workers:
+        worker.start()
+    for _ in workers:
+        ready.get(timeout=120)
+    started = time.perf_counter()
+    start.set()
+    for _ in workers:
+        results.get(timeout=1800)
+    elapsed = time.perf_counter() - started
+    for worker in workers:
+        worker.join()
+    return elapsed
+
+
+def bulk_issuance(_seconds: float, count: int = 1000, processes: int = 2) -> dict:
+    """Issue `count` certificates through the real service (PostgreSQL, one transaction each)
+    against bare render + sign of as many documents, both on `processes` processes."""
+    from bench.pg import temporary_database
+    from bench.scenarios_web import app_env, prepare_instance
+    from bench.seed import seed_certified_learners
+
+    with tempfile.TemporaryDirectory(prefix="okr-bench-bulk-") as tmp, \
+            temporary_database() as database_url:
+        env = app_env(Path(tmp), database_url)
+        prepared = prepare_instance(env)
+        app = prepared["app"]
+        from app.courses.services import find_course
+        from app.extensions import db
+
+        with app.app_context():
+            course = find_course(db.session, "okr-executive")
+            user_ids = seed_certified_learners(db.session, course, count, prefix="bulk")
+            db.session.commit()
+            db.engine.dispose()
+        bare = _run_bulk("bare", env, user_ids, processes)
+        issued = _run_bulk("issue", env, user_ids, processes)
+        with app.app_context():
+            from sqlalchemy import func, select
+
+            from app.models import Certificate
+
+            stored = db.session.scalar(select(func.count(Certificate.id)))
+            db.engine.dispose()
+        assert stored == count, f"{stored} certificates stored, expected {count}"
+        ratio = bare / issued  # throughput ratio
+        return {
+            "name": f"Bulk issuance of {count} certificates ({processes} processes, PostgreSQL)",
+            "measured": f"{count / issued:.1f} certificates/s ({issued:.0f} s)",
+            "baseline": f"{count / bare:.1f} documents/s (bare render + PAdES sign, {bare:.0f} s)",
+            "ratio": ratio,
+            "budget": ">= 0.80x",
+            "ok": ratio >= 0.80,
+        }
