@@ -50,7 +50,8 @@ def _convert(tokens: list[Token], index: int) -> None:
     """Make the blockquote an aside, add its title, drop the marker."""
     opening, inline = tokens[index], tokens[index + 2]
     match = _MARKER_RE.match(inline.content)
-    assert match is not None
+    if match is None:  # the rule only calls _convert on a matched marker
+        return
     kind = match.group(1).lower()
     title = match.group(2).strip() or CALLOUT_TITLES[kind]
     opening.tag = "aside"

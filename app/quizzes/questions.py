@@ -106,7 +106,9 @@ def _read_numeric(raw: RawQuestion, answers: _Answers, report: Reporter) -> tupl
     for extra in answers.numeric[1:]:
         report.add(extra.number, f"question '{raw.id}' has more than one `= value` answer")
     match = NUMERIC_RE.match(line.text)
-    assert match is not None
+    if match is None:  # lines reach here only after matching NUMERIC_RE; keep the guard anyway
+        report.add(line.number, f"question '{raw.id}' has an unreadable `= value` answer")
+        return None, 0.0
     value = parse_number(match.group("value"))
     if value is None:
         report.add(line.number, f"numeric answer '{match.group('value')}' is not a number "
