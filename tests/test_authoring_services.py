@@ -225,7 +225,7 @@ def test_an_uploaded_image_is_stored_and_changes_the_hash(db, draft, trainer):
 
 def test_an_image_of_an_existing_name_needs_replace(db, draft, trainer):
     svg = b'<svg xmlns="http://www.w3.org/2000/svg"/>'
-    with pytest.raises(services.CourseExists, match="exists already"):
+    with pytest.raises(services.AlreadyExists, match="exists already"):
         services.upload_image(db.session, trainer, draft, "okr-cycle.svg", svg)
     services.upload_image(db.session, trainer, draft, "okr-cycle.svg", svg, replace=True)
     assert services.draft_assets(draft)["okr-cycle.svg"] == svg

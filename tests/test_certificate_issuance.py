@@ -1,9 +1,11 @@
 """Issuing certificates: the rule, the signed record, immutability, expiry, renewal, revocation."""
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import io
 import json
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -12,7 +14,7 @@ from sqlalchemy import func, select
 from app import create_app
 from app.certificates import services
 from app.certificates.codes import parse_code
-from app.certificates.issuer import issuer_for
+from app.certificates.issuer import issuer_for, outside_event_loop
 from app.certificates.pki import ensure_dev_pki
 from app.certificates.signing import KeyConfigError, canonical_payload, generate_key_file
 from app.courses import services as course_services
@@ -189,6 +191,17 @@ def test_an_issued_certificate_never_changes(db, course, certified, issuer):
     assert (again.pdf, again.payload, again.holder_name) == (pdf, payload, "Zoë Ångström")
     facts = services.certificate_facts(db.session, again, issuer.name)
     assert (facts.holder_name, facts.course_title) == ("Zoë Ångström", "OKR Essentials")
+
+
+def test_pdf_signing_also_works_where_an_event_loop_is_running():
+    def sign_like_pyhanko() -> str:
+        return asyncio.run(asyncio.sleep(0, "signed"))  # pyHanko's sync API does this
+
+    async def request_handler() -> str:
+        return outside_event_loop(sign_like_pyhanko)
+
+    with ThreadPoolExecutor(max_workers=1) as pool:  # a thread of our own, with no loop yet
+        assert pool.submit(asyncio.run, request_handler()).result() == "signed"
 
 
 # --- expiry and renewal ---------------------------------------------------------------------------

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import csv
 import io
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import pytest

@@ -1,4 +1,4 @@
-"""Public verification over HTTP: the page a QR code opens, the form, PDF upload, rate limit, log."""
+"""Public verification over HTTP: the QR page, the form, PDF upload, rate limit, log, CLI."""
 from __future__ import annotations
 
 import io

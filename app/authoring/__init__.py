@@ -1,0 +1,1 @@
+"""The trainer's authoring studio: drafts, editors, publishing, export and GIFT import."""

@@ -19,7 +19,8 @@ COMMANDS: list[click.Command] = []
 @courses_group.command("export")
 @click.argument("slug")
 @click.argument("directory", required=False, type=click.Path(file_okay=False))
-@click.option("--draft", is_flag=True, help="Export the studio draft instead of the current version.")
+@click.option("--draft", is_flag=True,
+              help="Export the studio draft instead of the current version.")
 def export_course(slug: str, directory: str | None, draft: bool) -> None:
     """Write course SLUG in the folder format to DIRECTORY/SLUG (default: COURSES_DIR).
 

@@ -87,7 +87,8 @@ def question_markdown(question: QuestionSpec) -> str:
     if question.kind == "numeric":
         lines.append(numeric_answer(question.answer or 0, question.tolerance))
     else:
-        lines += [f"- [{'x' if o.correct else ' '}] {_one_line(o.text_md)}" for o in question.options]
+        lines += [f"- [{'x' if option.correct else ' '}] {_one_line(option.text_md)}"
+                  for option in question.options]
     if question.explanation_md.strip():
         lines.append("")
         lines += [f"> {line}" if line.strip() else ">" for line in

@@ -20,6 +20,7 @@ from app.authoring.dialect import front_matter
 from app.courses.assets import ASSETS_DIR
 from app.courses.frontmatter import Reporter, is_slug, read_front_matter
 from app.courses.reader import COURSE_FILE, FINAL_EXAM_KEY, MODULE_FILE, QUIZ_FILE
+from app.quizzes.parser import DEFAULT_PASS_MARK
 
 FileKind = Literal["course", "module", "lesson", "quiz", "exam", "other"]
 _PREFIXED_RE = re.compile(r"^(\d+)-(.+)$")
@@ -184,8 +185,8 @@ def new_lesson_file(title: str, minutes: int) -> str:
 
 def new_quiz_file(title: str) -> str:
     """A quiz with one question to show the dialect."""
-    return front_matter({"title": title, "pass_mark": 80, "max_attempts": 0, "shuffle": True,
-                         "feedback": "after_submit"}) + (
+    return front_matter({"title": title, "pass_mark": DEFAULT_PASS_MARK, "max_attempts": 0,
+                         "shuffle": True, "feedback": "after_submit"}) + (
         "\n## Which statement best describes an objective? {#objective-definition}\n"
         "- [ ] A number with a deadline\n"
         "- [x] A qualitative, inspiring description of where we want to be\n\n"

@@ -18,7 +18,7 @@ from typing import Literal
 
 from app.authoring.dialect import front_matter, question_markdown
 from app.courses.frontmatter import is_slug
-from app.quizzes.parser import parse_quiz
+from app.quizzes.parser import DEFAULT_PASS_MARK, parse_quiz
 from app.quizzes.spec import OptionSpec, QuestionKind, QuestionSpec
 
 Severity = Literal["error", "warning"]
@@ -330,7 +330,8 @@ def _read_choice(question: _Question, block: _Block, answers: str, offset: int,
         question.kind = "multiple"
         question.options = [(a.text, a.weight > 0) for a in options]
     correct = [a.feedback for a in options if (a.text, True) in question.options]
-    _choose_explanation(question, correct + [a.feedback for a in options if a.feedback not in correct])
+    others = [a.feedback for a in options if a.feedback not in correct]
+    _choose_explanation(question, correct + others)
 
 
 def _check_options(question: _Question, options: list[_Answer]) -> None:
@@ -363,7 +364,8 @@ def _single_choice_notes(question: _Question, keep: _Answer, right: list[_Answer
         question.warn("negative weights (penalties) are dropped: a wrong answer scores 0")
 
 
-def _multiple_response_notes(question: _Question, right: list[_Answer], full: list[_Answer]) -> None:
+def _multiple_response_notes(question: _Question, right: list[_Answer],
+                             full: list[_Answer]) -> None:
     """Warn where Moodle's weights and our multiple-response scoring differ."""
     if full:
         question.warn(f"{len(full)} answers are each worth 100% (any one scores full marks in "
@@ -405,7 +407,8 @@ def _read_numeric(question: _Question, block: _Block, answers: str, offset: int,
     for other in parsed:
         if other is not full[0]:
             question.warn(f"partial credit for '{other.text}' ({other.weight}%) is dropped")
-    _choose_explanation(question, [full[0].feedback] + [a.feedback for a in parsed if a is not full[0]])
+    others = [a.feedback for a in parsed if a is not full[0]]
+    _choose_explanation(question, [full[0].feedback] + others)
 
 
 def _numeric_value(answer: _Answer) -> tuple[Decimal, Decimal]:
@@ -498,10 +501,12 @@ def _drop_unparsable(questions: list[tuple[_Question, QuestionSpec]],
     return kept
 
 
-def _conversion(title: str, specs: list[QuestionSpec], problems: list[GiftProblem]) -> GiftConversion:
+def _conversion(title: str, specs: list[QuestionSpec],
+                problems: list[GiftProblem]) -> GiftConversion:
     """The quiz file around the converted questions."""
     questions = "\n".join(question_markdown(spec) for spec in specs)
-    settings = {"title": title, "pass_mark": 80, "shuffle": True, "feedback": "after_submit",
+    settings = {"title": title, "pass_mark": DEFAULT_PASS_MARK, "shuffle": True,
+                "feedback": "after_submit",
                 "scoring": "partial" if any(s.kind == "multiple" for s in specs) else None}
     markdown = front_matter(settings) + "\n" + questions if specs else ""
     ordered = tuple(sorted(problems, key=lambda p: (p.line, p.severity != "error")))

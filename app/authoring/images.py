@@ -53,7 +53,7 @@ def sniff_image_type(data: bytes) -> str | None:
 
 
 def check_image(name: str, data: bytes, max_bytes: int = DEFAULT_MAX_IMAGE_BYTES) -> CheckedImage:
-    """Accept a PNG, JPEG, GIF, WebP or plain SVG whose name matches its type; else `ImageRejected`."""
+    """A PNG, JPEG, GIF, WebP or plain SVG whose name matches its type, or `ImageRejected`."""
     name = name.strip().rsplit("/", 1)[-1].rsplit("\\", 1)[-1]
     if not _NAME_RE.match(name) or len(name) > 120:
         raise ImageRejected(f"'{name}' is not a usable file name: use letters, digits, dots, "

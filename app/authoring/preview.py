@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from app.authoring.dialect import numeric_answer
 from app.authoring.folder import FileKind
 from app.courses.assets import asset_reference
 from app.courses.frontmatter import Problem, Reporter, Settings, read_front_matter
@@ -18,7 +19,6 @@ from app.courses.markdown import render_inline_markdown, render_markdown
 from app.courses.reader import COURSE_SETTINGS, FINAL_EXAM_KEY, LESSON_SETTINGS, MODULE_SETTINGS
 from app.quizzes.parser import parse_quiz
 from app.quizzes.spec import QuestionSpec
-from app.authoring.dialect import numeric_answer
 
 LinkResolver = Callable[[str], "str | None"]
 QUIZ_KINDS = ("quiz", "exam")

@@ -65,8 +65,8 @@ def _courses_dir() -> Path:
 
 def _links(course: Course, kind: str):
     """The link resolver that points a draft file's asset links at the studio's asset URL."""
-    base = url_for("authoring.draft_asset", slug=course.slug, path="x")[:-1]
-    return draft_link_resolver(base, depth_of(kind))
+    sample = url_for("authoring.draft_asset", slug=course.slug, path="_")
+    return draft_link_resolver(sample.rsplit("/", 1)[0], depth_of(kind))
 
 
 def _int(value: str | None) -> int:
@@ -138,10 +138,15 @@ def start_draft(slug: str):
     if not forms.ActionForm().validate_on_submit():
         abort(400, "Your form expired. Please reload the page and try again.")
     try:
-        services.start_draft(db.session, current_user, course, _courses_dir())
+        draft = services.start_draft(db.session, current_user, course, _courses_dir())
         db.session.commit()
     except services.StudioError as error:
         return _render_course(course, _failed(error, error.status))
+    version = course.current_version
+    if version is not None and draft.content_hash != version.content_hash:
+        flash(f"The original files of version {version.number} were not stored, so the draft was "
+              "rebuilt from its content: the text is the same, the formatting of settings and "
+              "quizzes may differ.", "warning")
     return redirect(url_for(".course", slug=slug))
 
 
@@ -364,8 +369,9 @@ def _import_gift(course: Course, draft: CourseDraft, path: str, kind: str, form)
         return _render_editor(course, draft, path, kind, form, 400)
     current = services.normalise_text(form.text.data or "")
     append = form.mode.data != "replace"
+    taken = set(_QUESTION_ID_RE.findall(current)) if append else set()
     conversion = convert_gift(source, title=title_of(current, "Imported questions"),
-                              existing_ids=set(_QUESTION_ID_RE.findall(current)) if append else set())
+                              existing_ids=taken)
     if not conversion.converted or (conversion.errors and not form.skip_unsupported.data):
         return _render_editor(course, draft, path, kind, form, 422, gift=conversion)
     form.text.data = (current.rstrip("\n") + "\n\n" + conversion.questions_markdown) if append \
@@ -523,7 +529,8 @@ def publish(slug: str):
     status, problems = 200, None
     if form.validate_on_submit():
         try:
-            result = services.publish_draft(db.session, current_user, draft, _int(form.revision.data))
+            result = services.publish_draft(db.session, current_user, draft,
+                                            _int(form.revision.data))
             db.session.commit()
         except services.DraftInvalid as error:
             status, problems = _failed(error, error.status), error.problems

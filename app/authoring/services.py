@@ -47,10 +47,14 @@ class StudioError(ValueError):
     status = 400
 
 
-class CourseExists(StudioError):
-    """A course with that slug exists already."""
+class AlreadyExists(StudioError):
+    """Something of that name exists already (a course slug, an asset)."""
 
     status = 409
+
+
+class CourseExists(AlreadyExists):
+    """A course with that slug exists already."""
 
 
 class DraftConflict(StudioError):
@@ -172,7 +176,8 @@ def create_course(session: Session, actor: User, *, slug: str, title: str,
         raise CourseExists(f"A course with the slug '{slug}' exists already: choose another.")
     course = Course(slug=slug, title=title.strip(), status="draft")
     session.add(course)
-    draft = _new_draft(session, actor, course, draft_folder.new_course_files(title.strip(), summary), {})
+    files = draft_folder.new_course_files(title.strip(), summary)
+    draft = _new_draft(session, actor, course, files, {})
     record(session, actor, "studio.course.create", "course", course.id,
            summary=f"Created the course {slug}")
     return draft
@@ -394,7 +399,7 @@ def upload_image(session: Session, actor: User, draft: CourseDraft, name: str, d
     image = check_image(name, data, max_bytes)
     existing = next((a for a in draft.assets if a.path == image.name), None)
     if existing is not None and not replace:
-        raise CourseExists(f"assets/{image.name} exists already: tick “replace” to overwrite it.")
+        raise AlreadyExists(f"assets/{image.name} exists already: tick “replace” to overwrite it.")
     if existing is not None:
         draft.assets.remove(existing)
         session.flush()

@@ -110,7 +110,8 @@ def export_folder(target: Path, sources: CourseSources) -> list[str]:
         raise FileExistsError(f"{target} is not empty and holds no {COURSE_FILE}: not a course "
                               "folder, refusing to overwrite it.")
     contents = folder_contents(sources.files, sources.assets)
-    changed = [path for path, data in sorted(contents.items()) if _write_if_changed(target, path, data)]
+    changed = [path for path, data in sorted(contents.items())
+               if _write_if_changed(target, path, data)]
     if target.exists():
         for file in list(visible_files(target)):
             path = file.relative_to(target).as_posix()

@@ -1,4 +1,4 @@
-"""`flask certificates ...`: issue, revoke, suspend, unsuspend and list; thin wrappers on services."""
+"""`flask certificates issue|revoke|suspend|unsuspend|list`: thin wrappers on the services."""
 from __future__ import annotations
 
 from typing import NoReturn
@@ -10,6 +10,7 @@ from sqlalchemy import select
 from app.auth.services import find_user_by_email
 from app.certificates import services
 from app.certificates.issuer import current_issuer
+from app.certificates.pdf import CertificateTemplateError
 from app.extensions import db
 from app.models import Certificate, Course, User
 from app.models.base import utcnow
@@ -42,6 +43,8 @@ def issue(email: str, course_slug: str) -> None:
     except services.NotEligible as refusal:
         _fail(f"Not issued: {user.email} has not met the certification rule of {course.slug}:\n"
               + "\n".join(f"  - {reason}" for reason in refusal.reasons))
+    except CertificateTemplateError as broken:
+        _fail(f"Not issued: {broken}")
     db.session.commit()
     if certificate is held:
         click.echo(f"{user.email} already holds {certificate.code} ({certificate.status}, "

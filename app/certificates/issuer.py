@@ -10,17 +10,19 @@ start-up and most requests never pay for them.
 """
 from __future__ import annotations
 
+import asyncio
 import atexit
+import concurrent.futures
 import ctypes.util
 import functools
 import logging
 import os
 import re
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Flask, current_app
 
@@ -41,6 +43,7 @@ _ENGINE_SETTING_NAMES = {
     pki.CERT_SETTING: PDF_CERT_SETTING,
     pki.CHAIN_SETTING: PDF_CHAIN_SETTING,
 }
+T = TypeVar("T")
 _PATH_LIST = re.compile(rf"[,{re.escape(os.pathsep)}]")
 
 log = logging.getLogger(__name__)
@@ -144,10 +147,10 @@ class CertificateIssuer:
     def render_and_sign(self, facts: CertificateFacts, template: str | None = None) -> bytes:
         """Render a certificate PDF from its template and sign it: the bytes to store."""
         unsigned = shared_renderer(self.settings.templates_dir).render(facts, template)
-        return self.signer.sign(unsigned)
+        return outside_event_loop(self.signer.sign, unsigned)
 
     def root_ca_pem(self) -> bytes | None:
-        """The root CA certificate that PDF signatures chain to, for HR to trust; None if unknown."""
+        """The root CA certificate our PDF signatures chain to, for HR to trust, if known."""
         chain = self.pdf_signing_config.chain_paths
         return chain[-1].read_bytes() if chain else None
 
@@ -261,6 +264,21 @@ def current_issuer() -> CertificateIssuer:
 def has_harfbuzz_subset() -> bool:
     """True when WeasyPrint can subset fonts with HarfBuzz (the fast path)."""
     return ctypes.util.find_library("harfbuzz-subset") is not None
+
+
+def outside_event_loop(function: Callable[..., T], *args: Any) -> T:
+    """Call `function` from a thread with no running asyncio event loop.
+
+    pyHanko's synchronous API calls asyncio.run(), which refuses to start inside a running
+    loop (a worker embedding an async framework, or Playwright's sync API in the same
+    process); such callers get the work done on a short-lived thread instead.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return function(*args)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(function, *args).result()
 
 
 def _path_list(value: str | None) -> tuple[str, ...]:

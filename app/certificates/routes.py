@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import io
 import shutil
-import subprocess
+import subprocess  # nosec B404: runs poppler's pdftoppm only, with a fixed argument list
 import threading
 from collections import OrderedDict
 
@@ -264,10 +264,11 @@ class _PreviewCache:
 
 
 def _draw_first_page(pdf: bytes) -> bytes | None:
-    if not preview_available():
+    pdftoppm = shutil.which("pdftoppm")
+    if pdftoppm is None:
         return None
-    result = subprocess.run(
-        ["pdftoppm", "-png", "-singlefile", "-f", "1", "-l", "1",
+    result = subprocess.run(  # nosec B603: fixed arguments, no shell; the PDF goes to stdin
+        [pdftoppm, "-png", "-singlefile", "-f", "1", "-l", "1",
          "-scale-to-x", str(PREVIEW_WIDTH_PX), "-scale-to-y", "-1", "-"],
         input=pdf, capture_output=True, timeout=20, check=False)
     return result.stdout if result.returncode == 0 and result.stdout else None

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from app.auth import services
 from app.auth.decorators import role_required
+from app.certificates.issuer import current_issuer
 from app.extensions import client_address, db
 from app.hr import services as hr_services
 from app.models import Organisation, User
@@ -107,8 +108,6 @@ def bulk_verify():
 
 def _bulk_report(data: bytes) -> verify_services.BulkReport:
     """Verify every row and log each verdict (channel bulk)."""
-    from app.certificates.issuer import current_issuer
-
     now = _now()
     report = verify_services.verify_bulk(db.session, read_csv_rows(data),
                                          keyring=current_issuer().keyring, now=now)

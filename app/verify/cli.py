@@ -12,6 +12,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 
+from app.certificates.issuer import current_issuer
 from app.extensions import db
 from app.verify import services
 
@@ -24,8 +25,6 @@ _MAX_FILE_BYTES = 50 * 1024 * 1024
 @with_appcontext
 def verify_command(target: str) -> None:
     """Verify a certificate PDF (a file path) or a certificate code."""
-    from app.certificates.issuer import current_issuer
-
     issuer, now = current_issuer(), datetime.now(UTC)
     path = Path(target)
     if path.is_file():

@@ -61,6 +61,11 @@ class PdfVerdict:
         """True only for an intact document of ours whose certificate is valid now."""
         return self.outcome is Outcome.VALID
 
+    @property
+    def is_pdf(self) -> bool:
+        """False when the upload was not a readable PDF at all."""
+        return bool(self.findings) and self.findings[0].passed is True
+
 
 def verify_pdf(session: Session, data: bytes, *, keyring: KeyRing,
                trust_roots: Sequence[TrustRoot], now: datetime) -> PdfVerdict:

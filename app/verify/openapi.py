@@ -8,16 +8,17 @@ from __future__ import annotations
 from typing import Any
 
 from app.certificates.signing import ALGORITHM
+from app.verify.document import PdfVerdict
 from app.verify.verdict import Outcome, Verdict
 
 API_VERSION = "1.0.0"
-#: HTTP status of an API answer, by verdict
-API_STATUS = {Outcome.NOT_FOUND: 404, Outcome.MISTYPED: 400, Outcome.MALFORMED: 400}
+#: HTTP status of a verification answer (page or API), by verdict; any other is 200
+HTTP_STATUS = {Outcome.NOT_FOUND: 404, Outcome.MISTYPED: 400, Outcome.MALFORMED: 400}
 
 
-def api_status(verdict: Verdict) -> int:
+def http_status(verdict: Verdict | PdfVerdict) -> int:
     """200 for any verdict on a certificate we know; 404 for an unknown code; 400 for junk."""
-    return API_STATUS.get(verdict.outcome, 200)
+    return HTTP_STATUS.get(verdict.outcome, 200)
 
 
 def verdict_document(verdict: Verdict, *, verify_url: str | None,

@@ -9,25 +9,23 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from flask import (
-    Blueprint, Response, current_app, jsonify, redirect, render_template,
-    request, url_for,
+    Blueprint, Response, current_app, jsonify, redirect, render_template, request, url_for,
 )
 
 from app.certificates.codes import parse_code
+from app.certificates.issuer import EXTENSION_KEY, current_issuer, init_certificates
 from app.errors import error_response
 from app.extensions import client_address, db, limiter
 from app.verify import cli as verify_cli
 from app.verify import services
 from app.verify.forms import PDF_MAX_BYTES, CodeLookupForm, PdfUploadForm
-from app.verify.openapi import api_status, openapi_document, verdict_document
+from app.verify.openapi import http_status, openapi_document, verdict_document
 from app.verify.verdict import MAX_CODE_TEXT
 
 bp = Blueprint("verify", __name__)
 
 TOO_MANY = ("You have checked many certificates in a short time. Please wait a minute, then "
             "try again.")
-#: HTTP status of a verification page, by verdict (the API uses the same)
-page_status = api_status
 #: where the certificates area publishes the public keys, when it does
 JWKS_ENDPOINTS = ("certificates.jwks", "certificates.jwks_json")
 
@@ -49,8 +47,6 @@ verification_limit = limiter.shared_limit(
 @bp.record_once
 def _wire(state) -> None:
     """Attach the certificate issuer (keys, trust roots) and `flask certificates verify`."""
-    from app.certificates.issuer import EXTENSION_KEY, init_certificates
-
     if EXTENSION_KEY not in state.app.extensions:
         init_certificates(state.app)
     verify_cli.init_cli(state.app)
@@ -89,11 +85,11 @@ def check_pdf():
         too_large = any("larger than" in error for error in upload.pdf.errors)
         return render_template("verify/form.html", lookup=CodeLookupForm(formdata=None),
                                upload=upload), 413 if too_large else 400
-    issuer = _issuer()
+    issuer = current_issuer()
     verdict = services.verify_pdf(db.session, upload.pdf.data.read(), keyring=issuer.keyring,
                                   trust_roots=issuer.trust_roots(), now=_now())
     _log(verdict.code or "", "pdf", verdict.outcome)
-    status = 400 if len(verdict.findings) == 1 else page_status(verdict)
+    status = http_status(verdict) if verdict.is_pdf else 400
     return render_template("verify/pdf_result.html", result=verdict,
                            upload=PdfUploadForm(formdata=None)), status
 
@@ -105,7 +101,7 @@ def certificate_page(code: str):
     verdict = _verify_code(code, "web")
     lookup = CodeLookupForm(formdata=None, code=code[:MAX_CODE_TEXT])
     return render_template("verify/certificate.html", verdict=verdict, lookup=lookup,
-                           api_url=_api_url(verdict)), page_status(verdict)
+                           api_url=_api_url(verdict)), http_status(verdict)
 
 
 @bp.get("/api/v1/certificates/<path:code>")
@@ -115,7 +111,7 @@ def api_certificate(code: str):
     verdict = _verify_code(code, "api")
     document = verdict_document(verdict, verify_url=_verify_url(verdict), jwks_url=_jwks_url())
     response = jsonify(document)
-    response.status_code = api_status(verdict)
+    response.status_code = http_status(verdict)
     response.headers["Access-Control-Allow-Origin"] = "*"
     return response
 
@@ -156,8 +152,8 @@ def display_date_filter(value) -> str:
 
 def _verify_code(code_text: str, channel: str) -> services.Verdict:
     """Verify a typed code, log it and commit the log entry."""
-    verdict = services.verify_certificate(db.session, code_text, keyring=_issuer().keyring,
-                                          now=_now())
+    keyring = current_issuer().keyring
+    verdict = services.verify_certificate(db.session, code_text, keyring=keyring, now=_now())
     _log(services.logged_code(verdict, code_text), channel, verdict.outcome)
     return verdict
 
@@ -167,12 +163,6 @@ def _log(code: str, channel: str, outcome: str) -> None:
     services.log_verification(db.session, code=code, channel=channel, outcome=outcome,
                               client=digest, now=_now())
     db.session.commit()
-
-
-def _issuer():
-    from app.certificates.issuer import current_issuer
-
-    return current_issuer()
 
 
 def _now() -> datetime:

@@ -56,18 +56,12 @@ def logged_code(verdict: Verdict, code_text: str | None) -> str:
 
 
 def log_verification(session: Session, *, code: str, channel: str, outcome: str,
-                     client: str | None, now: datetime) -> VerificationLog:
+                     client: str | None, now: datetime) -> None:
     """Record one verification: code, channel, verdict, time and the hashed client.
 
     :param client: a :func:`client_digest`, never a raw address
     """
-    if channel not in CHANNELS:
-        raise ValueError(f"unknown verification channel {channel!r}")
-    _relaxed_durability(session)
-    entry = VerificationLog(code=code[:LOGGED_CODE_LENGTH], channel=channel,
-                            verdict=str(outcome), client=client, created_at=now)
-    session.add(entry)
-    return entry
+    log_verifications(session, [(code, outcome)], channel=channel, client=client, now=now)
 
 
 def log_verifications(session: Session, entries: Iterable[tuple[str, str]], *, channel: str,
@@ -90,7 +84,10 @@ def _relaxed_durability(session: Session) -> None:
     is acceptable, while waiting for the flush (several ms) on every public check is not.
     """
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SET LOCAL synchronous_commit TO OFF"))
+        session.execute(_ASYNCHRONOUS_COMMIT)
+
+
+_ASYNCHRONOUS_COMMIT = text("SET LOCAL synchronous_commit TO OFF")
 
 
 def verification_counts(session: Session, codes: Iterable[str]) -> dict[str, int]:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session, defer
 
 from app.certificates.codes import CodeStatus, parse_code
@@ -121,7 +121,7 @@ def verify_certificate(session: Session, code_text: str | None, *, keyring: KeyR
         return Verdict(Outcome.MALFORMED, None, parsed.message, checked_at=now)
     if parsed.status is CodeStatus.MISTYPED:
         return Verdict(Outcome.MISTYPED, None, parsed.message, checked_at=now)
-    certificate = session.scalar(_by_codes([parsed.canonical]))
+    certificate = session.scalar(_BY_CODE, {"code": parsed.canonical})
     if certificate is None:
         return not_found(parsed.canonical, now)
     return judge_certificate(certificate, keyring=keyring, now=now)
@@ -130,6 +130,11 @@ def verify_certificate(session: Session, code_text: str | None, *, keyring: KeyR
 def _by_codes(codes: Sequence[str]) -> Select:
     """SQL: certificates by code, without the stored PDF (the verdict never needs its bytes)."""
     return select(Certificate).options(defer(Certificate.pdf)).where(Certificate.code.in_(codes))
+
+
+# Built once: this lookup runs on every public verification.
+_BY_CODE = select(Certificate).options(defer(Certificate.pdf)) \
+    .where(Certificate.code == bindparam("code"))
 
 
 def not_found(code: str, now: datetime) -> Verdict:

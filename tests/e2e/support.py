@@ -64,7 +64,8 @@ class AccessibilityAudit:
         where = f"{_page_title(page)} <{page.url}>"
         return [
             Violation(page=where, rule=item["id"], impact=item["impact"], help=item["help"],
-                      help_url=item["helpUrl"], nodes=tuple(_node_summary(n) for n in item["nodes"]))
+                      help_url=item["helpUrl"],
+                      nodes=tuple(_node_summary(node) for node in item["nodes"]))
             for item in json.loads(results)["violations"] if item["impact"] in BLOCKING_IMPACTS
         ]
 
@@ -177,6 +178,7 @@ class Journey:
 
     def keep(self, path: Path) -> None:
         """Copy a file the journey produced next to its screenshots."""
+        self.folder.mkdir(parents=True, exist_ok=True)  # another run may have cleared it
         shutil.copy2(path, self.folder / path.name)
 
     def check_accessibility(self) -> None:
@@ -200,8 +202,7 @@ class Journey:
 
     def finish(self) -> None:
         """Fail when any page of the journey had serious or critical accessibility violations."""
-        if self.violations:
-            raise AssertionError(f"{self.name}: " + format_violations(self.violations))
+        finish(self)
 
     def _screenshot(self, path: Path, full_page: bool = False) -> None:
         # The viewport shows what the step was about; a whole tall page costs seconds to capture.
@@ -209,6 +210,14 @@ class Journey:
             self.page.screenshot(path=str(path), full_page=full_page)
         except Exception:  # noqa: BLE001  (a screenshot must never hide the real failure)
             pass
+
+
+def finish(*journeys: Journey) -> None:
+    """Fail when any page of these journeys had serious or critical accessibility violations."""
+    reports = [f"{journey.name}: " + format_violations(journey.violations)
+               for journey in journeys if journey.violations]
+    if reports:
+        raise AssertionError("\n".join(reports))
 
 
 def _slug(text: str) -> str:

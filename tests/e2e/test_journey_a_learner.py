@@ -5,8 +5,8 @@ from __future__ import annotations
 from playwright.sync_api import expect
 
 from app.certificates.codes import parse_code
-from tests.e2e.conftest import Account
-from tests.e2e.course_files import answer_key, answer_attempt, course_modules
+from tests.e2e.course_files import answer_attempt, answer_key, course_modules
+from tests.e2e.scene import Account
 from tests.e2e.support import Journey
 
 LEARNER = Account("morgan.lee@northwind.example", "Morgan Lee")
@@ -54,7 +54,8 @@ def register(journey: Journey, invite_token: str) -> None:
         page.get_by_label("Password", exact=True).fill(LEARNER.password)
         page.get_by_label("Repeat password").fill(LEARNER.password)
         page.get_by_role("button", name="Create account").click()
-        expect(page.get_by_role("status")).to_contain_text(f"Welcome to OKR Academy, {LEARNER.name}")
+        welcome = f"Welcome to OKR Academy, {LEARNER.name}"
+        expect(page.get_by_role("status")).to_contain_text(welcome)
         expect(page.locator(".account-name")).to_have_text(LEARNER.name)
 
 
@@ -125,7 +126,8 @@ def open_final_exam(journey: Journey) -> None:
 def take_exam(journey: Journey, key, *, attempt: int, correctly: bool) -> None:
     page = journey.page
     start = "Start the exam" if attempt == 1 else f"Start attempt {attempt}"
-    with journey.step(f"start exam attempt {attempt}", expect=f"a {start!r} button and the questions"):
+    with journey.step(f"start exam attempt {attempt}",
+                      expect=f"a {start!r} button and the questions"):
         page.get_by_role("button", name=start).click()
         expect(page.locator(".quiz-header .eyebrow")).to_have_text(f"Attempt {attempt}")
     outcome = "passed, with the certificate issued" if correctly else "not passed, with a retry"

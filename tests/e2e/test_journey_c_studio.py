@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import COURSE_SLUG, Account, log_in, new_learner, study
-from tests.e2e.support import Journey, visible_text
+from tests.e2e.scene import COURSE_SLUG, Account, log_in, new_learner, study
+from tests.e2e.support import Journey, finish, visible_text
 
 LESSON_PATH = "01-foundations/01-origins.md"
 LESSON_URL = f"/courses/{COURSE_SLUG}/foundations/origins"
@@ -27,16 +27,18 @@ def test_trainer_publishes_an_edit_and_the_learner_keeps_their_progress(open_jou
 
     after = learner_progress(learner, edited=True)
     assert after == before, f"progress changed when version 2 was published: {before} -> {after}"
-    learner.finish()
-    trainer.finish()
+    finish(learner, trainer)
 
 
 def _learner_with_progress(live_server) -> Account:
     """A learner who completed every lesson (when the learner journey did not run first)."""
     account = Account("sam.reader@northwind.example", "Sam Reader")
-    with live_server.services() as session:
+
+    def scene(session) -> None:
         user, course = new_learner(live_server, session, account)
         study(session, user, course)
+
+    live_server.call(scene)
     return account
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import COURSE_SLUG, Account, log_in, new_learner, study
 from tests.e2e.course_files import KeyedQuestion, answer_key, normalised
+from tests.e2e.scene import COURSE_SLUG, Account, log_in, new_learner, study
 
 QUIZ_KEY = "foundations"
 MAX_TABS = 80
@@ -25,9 +25,12 @@ FOCUSED = """() => {
 
 def test_a_quiz_can_be_taken_with_the_keyboard_only(open_journey, live_server):
     account = Account("kim.keys@northwind.example", "Kim Keys")
-    with live_server.services() as session:
+
+    def scene(session) -> None:
         user, course = new_learner(live_server, session, account)
         study(session, user, course, modules=1, quizzes=False)
+
+    live_server.call(scene)
     key = answer_key(live_server.course_dir / "01-foundations" / "quiz.md", QUIZ_KEY)
     journey = open_journey("keyboard-quiz")
     log_in(journey, account)
