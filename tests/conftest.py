@@ -151,3 +151,9 @@ def login_as(app, client, make_user):
             session["_fresh"] = True
         return user
     return login
+
+
+def pytest_collection_modifyitems(config, items):
+    """Run the browser journeys last: Playwright's event loop lives until the end of the
+    session, and code that starts its own loop (PDF signing) must have run before."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
