@@ -38,7 +38,16 @@ run: courses demo
 serve: courses
 	$(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) 'app:create_app()'
 
-test: install-dev
+# axe-core, which the browser tests inject to audit accessibility, from the npm registry;
+# installed where npm is available (the browser tests skip the audit without it).
+AXE_CORE := node_modules/axe-core/axe.min.js
+BROWSER_CHECKS := $(if $(shell command -v npm 2>/dev/null),$(AXE_CORE))
+
+$(AXE_CORE): package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund
+	touch $@
+
+test: install-dev $(BROWSER_CHECKS)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: install-dev

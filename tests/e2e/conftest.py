@@ -1,7 +1,7 @@
 """The real app on 127.0.0.1 (fresh SQLite file, migrated, course imported) and headless Chromium.
 
 Every test in this folder is marked `browser` and is skipped, with the reason, where Debian's
-Chromium or Playwright is missing. Playwright never downloads a browser here: it drives
+Chromium is missing (and not collected without Playwright). Playwright never downloads a browser here: it drives
 /usr/bin/chromium.
 """
 from __future__ import annotations
@@ -24,16 +24,13 @@ from app.courses.services import import_course
 from app.extensions import db
 from config import TestConfig
 from tests.e2e.scene import COURSE_SLUG, Account, LiveServer, Story
+from tests.factories import EXAMPLE_COURSE
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                  "--disable-background-networking", "--disable-component-update",
                  "--no-first-run"]
-HERE = Path(__file__).resolve().parent
-EXAMPLE_COURSE = HERE.parent / "fixtures" / "courses" / "example-course"
 STEP_TIMEOUT_MS = 10_000
-
-
 NO_CHROMIUM = ("Chromium is not installed at /usr/bin/chromium (apt-get install chromium; "
                ".ci/run installs it)")
 HAS_PLAYWRIGHT = importlib.util.find_spec("playwright") is not None
@@ -49,11 +46,10 @@ def pytest_report_header(config) -> str | None:
 
 
 def pytest_collection_modifyitems(config, items) -> None:
+    if CHROMIUM.exists():
+        return
     for item in items:
-        if HERE not in Path(item.fspath).resolve().parents:
-            continue
-        item.add_marker(pytest.mark.browser)
-        if not CHROMIUM.exists():
+        if item.get_closest_marker("browser"):
             item.add_marker(pytest.mark.skip(reason=NO_CHROMIUM))
 
 

@@ -7,6 +7,8 @@ import pytest
 
 from tests.e2e.support import AXE_SCRIPT, REPO_ROOT
 
+pytestmark = pytest.mark.browser
+
 
 def test_axe_core_is_installed_at_the_pinned_version(accessibility):
     if accessibility is None:

@@ -2,12 +2,15 @@
 exam, and downloads the signed certificate PDF."""
 from __future__ import annotations
 
+import pytest
 from playwright.sync_api import expect
 
 from app.certificates.codes import parse_code
 from tests.e2e.course_files import answer_attempt, answer_key, course_modules
 from tests.e2e.scene import Account
 from tests.e2e.support import Journey
+
+pytestmark = pytest.mark.browser
 
 LEARNER = Account("morgan.lee@northwind.example", "Morgan Lee")
 COURSE_TITLE = "OKR Essentials"

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.scene import Story, certified_learner, log_in
 from tests.e2e.support import Journey, finish
+
+pytestmark = pytest.mark.browser
 
 REVOCATION_REASON = "The final exam was taken by someone else."
 

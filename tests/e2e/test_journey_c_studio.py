@@ -2,10 +2,13 @@
 text, and their progress is kept."""
 from __future__ import annotations
 
+import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.scene import COURSE_SLUG, Account, log_in, new_learner, study
 from tests.e2e.support import Journey, finish, visible_text
+
+pytestmark = pytest.mark.browser
 
 LESSON_PATH = "01-foundations/01-origins.md"
 LESSON_URL = f"/courses/{COURSE_SLUG}/foundations/origins"

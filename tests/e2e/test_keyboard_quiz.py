@@ -2,10 +2,13 @@
 type the number, Tab to "Submit answers" and press Enter; every focused control shows focus."""
 from __future__ import annotations
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.course_files import KeyedQuestion, answer_key, normalised
 from tests.e2e.scene import COURSE_SLUG, Account, log_in, new_learner, study
+
+pytestmark = pytest.mark.browser
 
 QUIZ_KEY = "foundations"
 MAX_TABS = 80
