@@ -1,0 +1,39 @@
+"""The flagship course taken end to end in the app: every lesson read and completed through its
+page, every module quiz and the final exam passed, and the certificate issued."""
+from pathlib import Path
+
+from markupsafe import escape
+
+from sqlalchemy import select
+
+from app.courses import services as course_services
+from app.models import Certificate
+from app.models.quizzes import FINAL_EXAM_KEY
+from tests.test_certificate_issuance import take
+
+COURSE_DIR = Path(__file__).resolve().parent.parent / "courses" / "okr-executive"
+
+
+def test_the_executive_course_can_be_taken_to_a_certificate(app, db, browser, login_as):
+    course = course_services.import_course(db.session, COURSE_DIR).course
+    db.session.commit()
+    learner = login_as("learner", name="Morgan Executive")
+    assert browser.post(f"/courses/{course.slug}/enrol", token_from=f"/courses/{course.slug}"
+                        ).status_code in (302, 303)
+    outline = course_services.course_outline(db.session, course)
+    for module in outline:
+        for lesson in module.lessons:
+            path = f"/courses/{course.slug}/{module.slug}/{lesson.slug}"
+            page = browser.get(path)
+            assert page.status_code == 200, path
+            assert str(escape(lesson.title)) in page.get_data(as_text=True)
+            done = browser.post(f"{path}/complete", token_from=path)
+            assert done.status_code in (302, 303), path
+        take(db, learner, course, module.slug)
+    take(db, learner, course, FINAL_EXAM_KEY)
+    certificate = db.session.scalar(select(Certificate).where(Certificate.user_id == learner.id))
+    assert certificate is not None and certificate.status == "active"
+    assert certificate.holder_name == "Morgan Executive"
+    assert certificate.course_title == "OKR Certification for Executives"
+    assert certificate.pdf.startswith(b"%PDF")
+    assert course_services.course_progress(db.session, learner, course).percent == 100
