@@ -2,10 +2,15 @@
 from __future__ import annotations
 
 import argparse
-import platform
 import os
+import platform
 import sys
 import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+RESULTS_FILE = Path(__file__).resolve().parent.parent / "BENCHMARKS.md"
+START, END = "<!-- bench:results:start -->", "<!-- bench:results:end -->"
 
 SCENARIOS = {
     "lesson": ("bench.scenarios_web", "lesson_page"),
@@ -36,14 +41,28 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(row)
         print(f"{name}: {row['ratio']:.2f}x ({'ok' if row['ok'] else 'OVER BUDGET'})",
               file=sys.stderr)
-    print(report(rows))
+    table = report(rows, " ".join(["make bench"] + (argv or sys.argv[1:])))
+    print(table)
+    write_results(table)
     return 0 if all(row["ok"] for row in rows) else 1
 
 
-def report(rows: list[dict]) -> str:
+def write_results(table: str) -> None:
+    """Replace the results block of BENCHMARKS.md, keeping the analysis around it."""
+    block = f"{START}\n{table}\n{END}"
+    text = RESULTS_FILE.read_text() if RESULTS_FILE.exists() else f"# Benchmarks\n\n{START}\n{END}\n"
+    if START not in text:
+        text += f"\n{START}\n{END}\n"
+    head, rest = text.split(START, 1)
+    tail = rest.split(END, 1)[1] if END in rest else ""
+    RESULTS_FILE.write_text(head + block + tail)
+
+
+def report(rows: list[dict], command: str) -> str:
     lines = [
-        f"Machine: {platform.platform()}, Python {platform.python_version()}, "
-        f"{os.cpu_count()} cores",
+        f"Run {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC with `{command}` on "
+        f"{platform.platform()}, Python {platform.python_version()}, {os.cpu_count()} cores, "
+        f"{os.getloadavg()[0]:.1f} load average at the end.",
         "",
         "| Benchmark | Measured | Baseline (same run) | Ratio | Budget | Within |",
         "|---|---|---|---|---|---|",
