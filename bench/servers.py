@@ -33,7 +33,11 @@ def gunicorn(app_spec: str, env: dict, *, workers: int = 2, ready_path: str = "/
         yield base
     finally:
         process.terminate()
-        process.wait(timeout=15)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def _wait_ready(url: str, process: subprocess.Popen, timeout: float = 30) -> None:
