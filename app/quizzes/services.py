@@ -280,7 +280,12 @@ def _blocker(session: Session, user: User, quiz: Quiz, attempts: list[QuizAttemp
         return QuizUnavailable(locked)
     submitted = [a for a in attempts if a.status == SUBMITTED]
     if any(a.passed for a in submitted):
-        return AttemptNotAllowed("You have passed this quiz already.")
+        if not (quiz.is_final_exam and _renewal_open(session, user, quiz.course, now)):
+            return AttemptNotAllowed("You have passed this quiz already.")
+        # Recertification: limits and cooldown count again from the last pass.
+        last_pass = max(a.number for a in submitted if a.passed)
+        attempts = [a for a in attempts if a.number > last_pass]
+        submitted = [a for a in attempts if a.status == SUBMITTED]
     limit = quiz.spec.max_attempts
     if limit and len(attempts) >= limit:
         return AttemptNotAllowed(f"You have used all {limit} attempts at this quiz.")
@@ -289,6 +294,15 @@ def _blocker(session: Session, user: User, quiz: Quiz, attempts: list[QuizAttemp
         return AttemptNotAllowed(
             f"Your next attempt opens at {next_at:%H:%M} UTC on {next_at:%d %B %Y}.", next_at)
     return None
+
+
+def _renewal_open(session: Session, user: User, course: Course, now: datetime) -> bool:
+    """True when the learner's certificate is in its renewal window (the exam reopens)."""
+    try:
+        from app.certificates.services import can_renew
+    except ImportError:
+        return False
+    return can_renew(session, user, course, now)
 
 
 def _cooldown_end(spec: QuizSpec, submitted: list[QuizAttempt]) -> datetime | None:
