@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
+import subprocess
 import sys
 import time
 from datetime import datetime, timezone
@@ -25,19 +27,21 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--only", help="comma-separated scenarios: " + ", ".join(SCENARIOS))
     parser.add_argument("--seconds", type=float, default=8.0, help="load duration per run")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     names = args.only.split(",") if args.only else list(SCENARIOS)
+    if args.child:
+        print(json.dumps(run_scenario(names[0], args.seconds)))
+        return 0
     rows = []
     for name in names:
-        module_name, function_name = SCENARIOS[name]
-        module = __import__(module_name, fromlist=[function_name])
-        function = getattr(module, function_name, None)
-        if function is None:
-            print(f"(scenario {name} is not available in this build)", file=sys.stderr)
-            continue
-        started = time.time()
-        row = function(args.seconds)
-        row["took"] = time.time() - started
+        # Each scenario runs in a process of its own, so none inherits another's state.
+        child = subprocess.run([sys.executable, "-m", "bench", "--child", "--only", name,
+                                "--seconds", str(args.seconds)], capture_output=True, text=True)
+        if child.returncode != 0:
+            print(child.stderr[-3000:], file=sys.stderr)
+            raise SystemExit(f"scenario {name} failed")
+        row = json.loads(child.stdout.strip().splitlines()[-1])
         rows.append(row)
         print(f"{name}: {row['ratio']:.2f}x ({'ok' if row['ok'] else 'OVER BUDGET'})",
               file=sys.stderr)
@@ -45,6 +49,16 @@ def main(argv: list[str] | None = None) -> int:
     print(table)
     write_results(table)
     return 0 if all(row["ok"] for row in rows) else 1
+
+
+def run_scenario(name: str, seconds: float) -> dict:
+    module_name, function_name = SCENARIOS[name]
+    function = getattr(__import__(module_name, fromlist=[function_name]), function_name)
+    started = time.time()
+    row = function(seconds)
+    row["took"] = time.time() - started
+    row["ok"] = bool(row["ok"])
+    return row
 
 
 def write_results(table: str) -> None:

@@ -36,8 +36,10 @@ def _wrk(url, connections, seconds, headers, threads) -> LoadResult:
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
     p50 = _wrk_latency(output, "50%")
     p99 = _wrk_latency(output, "99%")
-    errors = sum(int(n) for n in re.findall(r"(?:Non-2xx or 3xx responses|timeout)\s*:?\s*(\d+)",
-                                            output))
+    errors = sum(int(n) for n in re.findall(
+        r"(?:Non-2xx or 3xx responses:|connect|read|write|timeout)\s+(\d+)", output))
+    if rps == 0:
+        raise RuntimeError(f"wrk completed no request against {url}:\n{output}")
     return LoadResult(rps, p50, p99, errors, "wrk")
 
 
