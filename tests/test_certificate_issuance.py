@@ -21,42 +21,13 @@ from app.certificates.signing import KeyConfigError, canonical_payload, generate
 from app.courses import services as course_services
 from app.models import AuditEvent, Certificate, QuizAttempt
 from app.models.quizzes import FINAL_EXAM_KEY
-from app.quizzes import services as quiz_services
 from config import ProductionConfig
-from tests.factories import import_example_course
+from tests.factories import import_example_course, meet_rule
 
 NOW = datetime(2025, 5, 5, 12, 0, tzinfo=UTC)
-MODULES = ("foundations", "writing-key-results")
 
 
 # --- shared with the other certificate test modules ----------------------------------------------
-
-def take(db, user, course, quiz_key: str, now: datetime = NOW) -> None:
-    """Start a quiz and submit the right answers."""
-    attempt = quiz_services.start_attempt(db.session, user, course, quiz_key, now)
-    answers = {}
-    for question in attempt.snapshot["questions"]:
-        right = [o["id"] for o in question["options"] if o["correct"]]
-        if question["kind"] == "numeric":
-            answers[question["id"]] = str(question["answer"])
-        else:
-            answers[question["id"]] = right if question["kind"] == "multiple" else right[0]
-    quiz_services.submit_attempt(db.session, user, attempt.id, answers, now)
-    db.session.commit()
-
-
-def meet_rule(db, user, course, now: datetime = NOW) -> None:
-    """Enrol, complete every lesson, pass every quiz and the final exam."""
-    course_services.enroll(db.session, user, course, now)
-    for module in MODULES:
-        for lesson in course.current_version.lessons:
-            if lesson.module_slug == module:
-                course_services.complete_lesson(db.session, user, course, module, lesson.slug,
-                                                now)
-        db.session.commit()
-        take(db, user, course, module, now)
-    take(db, user, course, FINAL_EXAM_KEY, now)
-
 
 def pass_final_exam_again(db, user, course, now: datetime) -> None:
     """Record another passed final exam (the quiz area decides when it reopens)."""

@@ -11,22 +11,9 @@ from app.courses.services import import_course
 from app.models.quizzes import FINAL_EXAM_KEY
 from app.quizzes import services
 from tests.factories import EXAMPLE_COURSE, import_example_course
+from tests.factories import take_quiz as take
 
 NOW = datetime(2025, 5, 5, 12, 0, tzinfo=timezone.utc)
-
-
-def take(db, user, course, quiz_key: str, *, right: bool = True, now: datetime = NOW):
-    """Start a quiz and submit the key (or only wrong answers)."""
-    attempt = services.start_attempt(db.session, user, course, quiz_key, now)
-    answers = {}
-    for question in attempt.snapshot["questions"]:
-        ids = [o["id"] for o in question["options"] if o["correct"] == right]
-        if question["kind"] == "numeric":
-            answers[question["id"]] = str(question["answer"] + (0 if right else 50))
-        else:
-            answers[question["id"]] = ids if question["kind"] == "multiple" else ids[0]
-    services.submit_attempt(db.session, user, attempt.id, answers, now)
-    db.session.commit()
 
 
 def complete_lessons(db, user, course, module_slug: str, count: int | None = None) -> None:

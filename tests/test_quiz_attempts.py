@@ -13,7 +13,7 @@ from app.models.quizzes import FINAL_EXAM_KEY
 from app.quizzes import services
 from app.quizzes.grading import build_snapshot
 from app.quizzes.spec import quiz_from_dict
-from tests.factories import import_example_course
+from tests.factories import import_example_course, snapshot_answers
 
 T0 = datetime(2025, 3, 3, 9, 0, tzinfo=timezone.utc)
 FOUNDATIONS, KEY_RESULTS = "foundations", "writing-key-results"
@@ -21,28 +21,12 @@ FOUNDATIONS, KEY_RESULTS = "foundations", "writing-key-results"
 
 def key_answers(snapshot: dict) -> dict:
     """The answers that score 100 on a snapshot."""
-    answers = {}
-    for question in snapshot["questions"]:
-        right = [o["id"] for o in question["options"] if o["correct"]]
-        if question["kind"] == "numeric":
-            answers[question["id"]] = str(question["answer"])
-        elif question["kind"] == "multiple":
-            answers[question["id"]] = right
-        else:
-            answers[question["id"]] = right[0]
-    return answers
+    return snapshot_answers(snapshot)
 
 
 def wrong_answers(snapshot: dict) -> dict:
     """Answers that score 0 on a snapshot."""
-    answers = {}
-    for question in snapshot["questions"]:
-        wrong = [o["id"] for o in question["options"] if not o["correct"]]
-        if question["kind"] == "numeric":
-            answers[question["id"]] = str(question["answer"] + 1000)
-        else:
-            answers[question["id"]] = wrong if question["kind"] == "multiple" else wrong[0]
-    return answers
+    return snapshot_answers(snapshot, right=False)
 
 
 @pytest.fixture

@@ -6,8 +6,9 @@ import pytest
 from app.certificates import services as certificates
 from app.models.quizzes import FINAL_EXAM_KEY
 from app.quizzes import services as quizzes
-from tests.factories import import_example_course
-from tests.test_certificate_issuance import NOW, meet_rule, take
+from tests.factories import QUIZ_TIME as NOW
+from tests.factories import import_example_course, meet_rule
+from tests.factories import take_quiz as take
 
 
 @pytest.fixture

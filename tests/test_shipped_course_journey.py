@@ -9,7 +9,7 @@ from sqlalchemy import select
 from app.courses import services as course_services
 from app.models import Certificate
 from app.models.quizzes import FINAL_EXAM_KEY
-from tests.test_certificate_issuance import take
+from tests.factories import take_quiz as take
 
 COURSE_DIR = Path(__file__).resolve().parent.parent / "courses" / "okr-executive"
 

@@ -15,7 +15,7 @@ from app.verify import services
 from app.verify.bulk import find_code_column, looks_like_header
 from app.verify.spreadsheets import CsvError, csv_document, read_csv_rows, safe_cell
 from tests.factories import import_example_course
-from tests.test_certificate_issuance import meet_rule
+from tests.factories import meet_rule
 
 ISSUED = datetime(2025, 5, 5, 12, 0, tzinfo=UTC)
 LATER = ISSUED + timedelta(days=30)

@@ -15,7 +15,7 @@ from app.certificates.pki import ensure_dev_pki
 from app.verify import services
 from app.verify.services import Outcome
 from tests.factories import import_example_course
-from tests.test_certificate_issuance import meet_rule
+from tests.factories import meet_rule
 
 pytestmark = pytest.mark.slow
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from app.certificates import services as certificates
 from app.models import VerificationLog
 from tests.factories import import_example_course
-from tests.test_certificate_issuance import meet_rule
+from tests.factories import meet_rule
 
 UNKNOWN = "OKR-7K3M-Q9TB-X2HD-4FRW-9"
 

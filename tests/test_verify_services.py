@@ -15,7 +15,7 @@ from app.models import VerificationLog
 from app.verify import services
 from app.verify.services import Outcome
 from tests.factories import import_example_course
-from tests.test_certificate_issuance import meet_rule
+from tests.factories import meet_rule
 
 ISSUED = datetime(2025, 5, 5, 12, 0, tzinfo=UTC)
 LATER = ISSUED + timedelta(days=30)
