@@ -51,36 +51,17 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from app.admin.routes import bp as admin_bp
     from app.auth.routes import bp as auth_bp
+    from app.authoring.routes import bp as authoring_bp
+    from app.certificates.routes import bp as certificates_bp
+    from app.courses.routes import bp as courses_bp
+    from app.hr.routes import bp as hr_bp
     from app.main.routes import bp as main_bp
+    from app.quizzes.routes import bp as quizzes_bp
+    from app.verify.routes import bp as verify_bp
 
-    for blueprint in (main_bp, auth_bp, admin_bp):
+    for blueprint in (main_bp, auth_bp, admin_bp, courses_bp, quizzes_bp, certificates_bp,
+                      verify_bp, hr_bp, authoring_bp):
         app.register_blueprint(blueprint)
-    for module_name in OPTIONAL_AREAS:
-        _register_area(app, module_name)
-
-
-#: Areas registered when present; each module exposes `bp`.
-OPTIONAL_AREAS = (
-    "app.courses.routes",
-    "app.quizzes.routes",
-    "app.certificates.routes",
-    "app.verify.routes",
-    "app.hr.routes",
-    "app.authoring.routes",
-)
-
-
-def _register_area(app: Flask, module_name: str) -> None:
-    import importlib
-    import importlib.util
-
-    try:
-        if importlib.util.find_spec(module_name) is None:
-            return
-    except ModuleNotFoundError:
-        return
-    module = importlib.import_module(module_name)
-    app.register_blueprint(module.bp)
 
 
 def register_errorhandlers(app: Flask) -> None:
