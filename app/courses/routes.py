@@ -49,7 +49,8 @@ def course_helpers() -> dict:
 def catalogue():
     """Every published course, with the learner's progress where enrolled."""
     courses = services.published_courses(db.session)
-    outlines = services.version_outlines(db.session, [c.current_version_id for c in courses])
+    outlines = services.version_outlines(
+        db.session, [services.version_key(c.current_version) for c in courses])
     progress = {}
     if current_user.is_authenticated:
         progress = {row.course.id: row.progress

@@ -12,7 +12,7 @@ from typing import Literal
 from sqlalchemy import String, cast, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from app.audit import record
 from app.courses.assets import asset_reference
@@ -222,15 +222,17 @@ class ModuleRef:
 
 def published_courses(session: Session) -> list[Course]:
     """Courses in the catalogue: published and imported, by title."""
-    stmt = (select(Course).where(Course.status == "published",
-                                 Course.current_version_id.is_not(None)).order_by(Course.title))
+    stmt = (select(Course).options(joinedload(Course.current_version))
+            .where(Course.status == "published", Course.current_version_id.is_not(None))
+            .order_by(Course.title))
     return list(session.scalars(stmt))
 
 
 def find_course(session: Session, slug: str) -> Course | None:
-    """A published course with a current version, by slug."""
-    return session.scalar(select(Course).where(Course.slug == slug, Course.status == "published",
-                                               Course.current_version_id.is_not(None)))
+    """A published course with its current version, by slug."""
+    return session.scalar(select(Course).options(joinedload(Course.current_version))
+                          .where(Course.slug == slug, Course.status == "published",
+                                 Course.current_version_id.is_not(None)))
 
 
 def _has_quiz():
@@ -238,12 +240,43 @@ def _has_quiz():
     return ~or_(VersionModule.quiz.is_(None), cast(VersionModule.quiz, String) == "null")
 
 
+#: outlines of versions already read, by (version id, content hash); see `version_outlines`
+_OUTLINE_CACHE: dict[tuple[int, str], tuple[ModuleRef, ...]] = {}
+_OUTLINE_CACHE_SIZE = 256
+
+
+def version_key(version: CourseVersion) -> tuple[int, str]:
+    """What identifies a version's content: its id and its content hash."""
+    return version.id, version.content_hash
+
+
 def version_outlines(session: Session,
-                     version_ids: Iterable[int]) -> dict[int, tuple[ModuleRef, ...]]:
-    """The outline of each version: two queries whatever the number of versions and lessons."""
-    ids = list(set(version_ids))
-    if not ids:
-        return {}
+                     versions: Iterable[tuple[int, str]]) -> dict[int, tuple[ModuleRef, ...]]:
+    """The outline of each version, by version id, from `version_key` pairs.
+
+    A version never changes once stored, so each process keeps the outlines it has read. The key
+    includes the content hash because an id alone can name other content in another database
+    (a test database, a restored backup). Two queries for the versions not yet cached.
+    """
+    found = {}
+    missing = []
+    for key in set(versions):
+        outline = _OUTLINE_CACHE.get(key)
+        if outline is None:
+            missing.append(key)
+        else:
+            found[key[0]] = outline
+    if missing:
+        loaded = _load_outlines(session, [version_id for version_id, _ in missing])
+        if len(_OUTLINE_CACHE) + len(missing) > _OUTLINE_CACHE_SIZE:
+            _OUTLINE_CACHE.clear()
+        for key in missing:
+            _OUTLINE_CACHE[key] = found[key[0]] = loaded[key[0]]
+    return found
+
+
+def _load_outlines(session: Session, ids: list[int]) -> dict[int, tuple[ModuleRef, ...]]:
+    """The outlines of the given versions, read in two queries."""
     modules = session.execute(
         select(VersionModule.version_id, VersionModule.slug, VersionModule.title,
                VersionModule.summary, _has_quiz().label("has_quiz"))
@@ -271,9 +304,10 @@ def version_outlines(session: Session,
 
 def course_outline(session: Session, course: Course) -> tuple[ModuleRef, ...]:
     """The modules and lessons of the course's current version."""
-    if course.current_version_id is None:
+    version = course.current_version
+    if version is None:
         return ()
-    return version_outlines(session, [course.current_version_id])[course.current_version_id]
+    return version_outlines(session, [version_key(version)])[version.id]
 
 
 def find_lesson(session: Session, course: Course, module_slug: str,
@@ -634,7 +668,7 @@ def dashboard_rows(session: Session, user: User) -> list[DashboardRow]:
     ).all()
     if not rows:
         return []
-    outlines = version_outlines(session, [version.id for _, _, version in rows])
+    outlines = version_outlines(session, [version_key(version) for _, _, version in rows])
     completions = _completions_by_course(session, user, [course.id for _, course, _ in rows])
     passed = passed_quiz_keys_for_courses(session, user, [course for _, course, _ in rows])
     return [

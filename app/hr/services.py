@@ -120,20 +120,21 @@ def organisation_rows(session: Session, org: Organisation, now: datetime, *,
     member_ids = _member_ids(org, learner_id)
     enrolments = session.execute(
         select(Enrollment.user_id, Enrollment.course_id, Enrollment.enrolled_at,
-               Enrollment.last_viewed_at, Course.slug, CourseVersion.id, CourseVersion.title)
+               Enrollment.last_viewed_at, Course.slug, CourseVersion.id, CourseVersion.title,
+               CourseVersion.content_hash)
         .join(Course, Enrollment.course_id == Course.id)
         .join(CourseVersion, Course.current_version_id == CourseVersion.id)
         .where(Enrollment.user_id.in_(member_ids))
     ).all()
     version_ids = {row[5] for row in enrolments}
-    outlines = version_outlines(session, version_ids)
+    outlines = version_outlines(session, {(row[5], row[7]) for row in enrolments})
     with_exam = _versions_with_exam(session, version_ids)
     completions = _completions(session, member_ids)
     quizzes = _quiz_results(session, member_ids)
     certificates = _certificates(session, member_ids, now)
     rows = []
     enrolled = {}
-    for user_id, course_id, enrolled_at, last_viewed_at, slug, version_id, title in enrolments:
+    for user_id, course_id, enrolled_at, last_viewed_at, slug, version_id, title, _ in enrolments:
         enrolled.setdefault(user_id, []).append(
             (course_id, enrolled_at, last_viewed_at, slug, version_id, title))
     for user_id, name, email in members:

@@ -46,10 +46,11 @@ class CourseVersion(db.Model):
     validity_months: Mapped[int | None] = mapped_column(Integer)
     certificate_template: Mapped[str] = mapped_column(String(64), default="default")
     sequential: Mapped[bool] = mapped_column(default=True)
-    #: the parsed course (without asset bytes), enough to export or rebuild this version
-    spec: Mapped[dict] = mapped_column(JSON)
+    #: the parsed course (without asset bytes), enough to export or rebuild this version;
+    #: deferred like the exam below: both are large and the learner's pages need neither
+    spec: Mapped[dict] = mapped_column(JSON, deferred=True)
     #: the final exam's quiz spec, when the course has one
-    final_exam: Mapped[dict | None] = mapped_column(JSON)
+    final_exam: Mapped[dict | None] = mapped_column(JSON, deferred=True)
     source: Mapped[str] = mapped_column(String(16), default="import")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
