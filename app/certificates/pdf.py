@@ -314,6 +314,7 @@ class PdfSigner:
                     f"certificate {self.config.cert_path}."
                 )
             self._bytes_reserved = _bytes_to_reserve(signer)
+            signer.signed_attr_prov_spec = _signed_attributes_spec(signer.signing_cert)
             self._signer = signer
         return self._signer
 
@@ -333,6 +334,36 @@ class PdfSigner:
             certify=True,
             docmdp_permissions=fields.MDPPerm.NO_CHANGES,
         )
+
+
+def _signed_attributes_spec(signing_cert: Any) -> Any:
+    """PAdES signed attributes with the signing-certificate-v2 value built once per signer.
+
+    pyHanko rebuilds that attribute (a hash and the issuer's name of our certificate) for every
+    signature, and asn1crypto takes ~2 ms to assemble and encode it; its value never changes.
+    """
+    from pyhanko.sign.attributes import CMSAttributeProvider, SignedAttributeProviderSpec
+    from pyhanko.sign.general import as_signing_certificate_v2, simple_cms_attribute
+
+    attribute = simple_cms_attribute("signing_certificate_v2",
+                                     as_signing_certificate_v2(signing_cert))
+    attribute.dump()  # encoded once; later dumps reuse the bytes
+
+    class SigningCertificate(CMSAttributeProvider):
+        attribute_type = "signing_certificate_v2"
+
+        async def build_attr_value(self, dry_run: bool = False) -> Any:
+            return attribute["values"][0]
+
+        async def get_attribute(self, dry_run: bool = False) -> Any:
+            return attribute
+
+    class PadesAttributes(SignedAttributeProviderSpec):
+        def signed_attr_providers(self, data_digest: bytes, digest_algorithm: str):
+            # PAdES forbids the CMS signing-time attribute: the time is in the signature dict
+            yield SigningCertificate()
+
+    return PadesAttributes()
 
 
 def _bytes_to_reserve(signer: Any) -> int:
