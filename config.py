@@ -59,6 +59,9 @@ class Config:
     LOGIN_LIMIT_PER_CLIENT = "20 per minute"
     LOGIN_LIMIT_PER_ACCOUNT = "5 per 5 minutes"
     VERIFY_LIMIT_PER_CLIENT = "60 per minute"
+    #: write the public verifications' log in batches from a background thread (see
+    #: app/verify/logbook.py); off, each check commits its entry before answering
+    VERIFICATION_LOG_BATCHED = True
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -107,6 +110,7 @@ class TestConfig(Config):
     SECRET_KEY = "test-secret-key-not-for-production"
     DATABASE_URL = "sqlite://"
     RATELIMIT_ENABLED = True
+    VERIFICATION_LOG_BATCHED = False
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 1024
     PUBLIC_BASE_URL = "http://localhost"

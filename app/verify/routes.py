@@ -19,6 +19,7 @@ from app.extensions import client_address, db, limiter
 from app.verify import cli as verify_cli
 from app.verify import services
 from app.verify.forms import PDF_MAX_BYTES, CodeLookupForm, PdfUploadForm
+from app.verify.logbook import BatchedLogWriter
 from app.verify.openapi import http_status, openapi_document, verdict_document
 from app.verify.verdict import MAX_CODE_TEXT
 
@@ -26,6 +27,7 @@ bp = Blueprint("verify", __name__)
 
 TOO_MANY = ("You have checked many certificates in a short time. Please wait a minute, then "
             "try again.")
+LOG_WRITER_KEY = "verification_log_writer"
 #: where the certificates area publishes the public keys, when it does
 JWKS_ENDPOINTS = ("certificates.jwks", "certificates.jwks_json")
 
@@ -160,9 +162,24 @@ def _verify_code(code_text: str, channel: str) -> services.Verdict:
 
 def _log(code: str, channel: str, outcome: str) -> None:
     digest = services.client_digest(client_address(), current_app.config["SECRET_KEY"])
+    writer = _log_writer()
+    if writer is not None:
+        writer.add(services.log_entries([(code, outcome)], channel=channel, client=digest,
+                                        now=_now()))
+        return
     services.log_verification(db.session, code=code, channel=channel, outcome=outcome,
                               client=digest, now=_now())
     db.session.commit()
+
+
+def _log_writer() -> BatchedLogWriter | None:
+    """This process's batched log writer, when the configuration asks for one."""
+    if not current_app.config["VERIFICATION_LOG_BATCHED"]:
+        return None
+    writer = current_app.extensions.get(LOG_WRITER_KEY)
+    if writer is None:
+        writer = current_app.extensions[LOG_WRITER_KEY] = BatchedLogWriter(db.engine)
+    return writer
 
 
 def _now() -> datetime:

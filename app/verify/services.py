@@ -12,7 +12,7 @@ import hmac
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from app.models import VerificationLog
@@ -20,6 +20,7 @@ from app.verify.bulk import (
     BULK_MAX_ROWS, BulkInputError, BulkReport, BulkRow, report_csv, verify_bulk,
 )
 from app.verify.document import PdfFinding, PdfVerdict, verify_pdf
+from app.verify.logbook import ASYNCHRONOUS_COMMIT
 from app.verify.verdict import (
     HEADLINES, CertificateStatement, Outcome, Verdict, display_date, judge_certificate,
     verify_certificate, verify_many,
@@ -32,7 +33,8 @@ LOGGED_CODE_LENGTH = 64
 __all__ = [
     "BULK_MAX_ROWS", "CHANNELS", "HEADLINES", "BulkInputError", "BulkReport", "BulkRow",
     "CertificateStatement", "Outcome", "PdfFinding", "PdfVerdict", "Verdict", "client_digest",
-    "display_date", "judge_certificate", "log_verification", "log_verifications", "logged_code",
+    "display_date", "judge_certificate", "log_entries", "log_verification", "log_verifications",
+    "logged_code",
     "report_csv", "verification_counts", "verify_bulk", "verify_certificate", "verify_many",
     "verify_pdf",
 ]
@@ -67,27 +69,27 @@ def log_verification(session: Session, *, code: str, channel: str, outcome: str,
 def log_verifications(session: Session, entries: Iterable[tuple[str, str]], *, channel: str,
                       client: str | None, now: datetime) -> int:
     """Record many (code, outcome) verifications in one statement; return how many."""
-    if channel not in CHANNELS:
-        raise ValueError(f"unknown verification channel {channel!r}")
-    values = [{"code": code[:LOGGED_CODE_LENGTH], "channel": channel, "verdict": str(outcome),
-               "client": client, "created_at": now} for code, outcome in entries]
+    values = log_entries(entries, channel=channel, client=client, now=now)
     if values:
         _relaxed_durability(session)
         session.execute(insert(VerificationLog), values)
     return len(values)
 
 
+def log_entries(entries: Iterable[tuple[str, str]], *, channel: str, client: str | None,
+                now: datetime) -> list[dict]:
+    """The log rows for (code, outcome) verifications, for `log_verifications` or a
+    :class:`~app.verify.logbook.BatchedLogWriter`."""
+    if channel not in CHANNELS:
+        raise ValueError(f"unknown verification channel {channel!r}")
+    return [{"code": code[:LOGGED_CODE_LENGTH], "channel": channel, "verdict": str(outcome),
+             "client": client, "created_at": now} for code, outcome in entries]
+
+
 def _relaxed_durability(session: Session) -> None:
-    """Let PostgreSQL commit this transaction without waiting for the disk flush.
-
-    A verification writes only its log entry; losing the last few entries in a server crash
-    is acceptable, while waiting for the flush (several ms) on every public check is not.
-    """
+    """Let PostgreSQL commit this transaction without waiting for the disk flush."""
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(_ASYNCHRONOUS_COMMIT)
-
-
-_ASYNCHRONOUS_COMMIT = text("SET LOCAL synchronous_commit TO OFF")
+        session.execute(ASYNCHRONOUS_COMMIT)
 
 
 def verification_counts(session: Session, codes: Iterable[str]) -> dict[str, int]:
