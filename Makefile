@@ -6,7 +6,7 @@ export FLASK_APP := app
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install install-dev migrate courses demo bench serve clean
+.PHONY: run test install install-dev migrate courses demo bench soak serve clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +52,11 @@ test: install-dev $(BROWSER_CHECKS)
 
 bench: install-dev
 	$(BIN)/python -m bench $(BENCH_ARGS)
+
+# 10 minutes of mixed traffic on 4 gunicorn workers and PostgreSQL (not part of `make bench`);
+# e.g. make soak SOAK_ARGS="--minutes 2 --clients 8"
+soak: install-dev
+	$(BIN)/python -m bench.soak $(SOAK_ARGS)
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -61,14 +61,15 @@ def run_scenario(name: str, seconds: float) -> dict:
     return row
 
 
-def write_results(table: str) -> None:
-    """Replace the results block of BENCHMARKS.md, keeping the analysis around it."""
-    block = f"{START}\n{table}\n{END}"
-    text = RESULTS_FILE.read_text() if RESULTS_FILE.exists() else f"# Benchmarks\n\n{START}\n{END}\n"
-    if START not in text:
-        text += f"\n{START}\n{END}\n"
-    head, rest = text.split(START, 1)
-    tail = rest.split(END, 1)[1] if END in rest else ""
+def write_results(table: str, start: str = START, end: str = END) -> None:
+    """Replace the block between the `start` and `end` markers of BENCHMARKS.md (the benchmark
+    results by default), keeping the analysis around it; the markers are appended when absent."""
+    block = f"{start}\n{table}\n{end}"
+    text = RESULTS_FILE.read_text() if RESULTS_FILE.exists() else f"# Benchmarks\n\n{start}\n{end}\n"
+    if start not in text:
+        text += f"\n{start}\n{end}\n"
+    head, rest = text.split(start, 1)
+    tail = rest.split(end, 1)[1] if end in rest else ""
     RESULTS_FILE.write_text(head + block + tail)
 
 

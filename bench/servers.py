@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -19,32 +20,58 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+@dataclass(frozen=True)
+class Server:
+    """A running gunicorn: its base URL and its master process (whose children are the
+    workers)."""
+
+    base: str
+    process: subprocess.Popen
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+
 @contextlib.contextmanager
 def gunicorn(app_spec: str, env: dict, *, workers: int = 2, ready_path: str = "/"):
     """Serve `app_spec` (e.g. "app:create_app()") and yield its base URL."""
+    with gunicorn_server(app_spec, env, workers=workers, ready_path=ready_path) as server:
+        yield server.base
+
+
+@contextlib.contextmanager
+def gunicorn_server(app_spec: str, env: dict, *, workers: int = 2, ready_path: str = "/",
+                    log_file: Path | None = None):
+    """Serve `app_spec` and yield a :class:`Server`. With `log_file`, gunicorn's (and the
+    app's) stderr goes to that file, so a long run never blocks on a full pipe."""
     port = free_port()
     command = [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind",
                f"127.0.0.1:{port}", "--log-level", "warning", app_spec]
-    process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env},
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        _wait_ready(base + ready_path, process)
-        yield base
-    finally:
-        process.terminate()
+    with contextlib.ExitStack() as stack:
+        stderr = stack.enter_context(open(log_file, "wb")) if log_file else subprocess.PIPE
+        process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env},
+                                   stdout=subprocess.DEVNULL, stderr=stderr)
+        base = f"http://127.0.0.1:{port}"
         try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+            _wait_ready(base + ready_path, process, log_file)
+            yield Server(base, process)
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
 
 
-def _wait_ready(url: str, process: subprocess.Popen, timeout: float = 30) -> None:
+def _wait_ready(url: str, process: subprocess.Popen, log_file: Path | None = None,
+                timeout: float = 30) -> None:
     deadline = time.time() + timeout
     while time.time() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"gunicorn exited: {process.stderr.read().decode()[-2000:]}")
+            output = log_file.read_bytes() if log_file else process.stderr.read()
+            raise RuntimeError(f"gunicorn exited: {output.decode(errors='replace')[-2000:]}")
         try:
             urllib.request.urlopen(url, timeout=2)
             return
