@@ -6,7 +6,7 @@ import re
 import pytest
 from sqlalchemy import event, update
 
-from app.courses import services
+from app.courses import catalogue, services
 from app.models import VersionLesson
 from tests.factories import import_example_course
 
@@ -18,9 +18,9 @@ def course(db):
 
 @pytest.fixture(autouse=True)
 def empty_cache():
-    services._OUTLINE_CACHE.clear()
+    catalogue._OUTLINE_CACHE.clear()
     yield
-    services._OUTLINE_CACHE.clear()
+    catalogue._OUTLINE_CACHE.clear()
 
 
 def statements_run(db, action) -> list[str]:
@@ -71,11 +71,11 @@ def test_the_same_id_with_other_content_is_read_again(db, course):
 
 
 def test_the_cache_is_bounded(db, course, monkeypatch):
-    monkeypatch.setattr(services, "_OUTLINE_CACHE_SIZE", 2)
+    monkeypatch.setattr(catalogue, "_OUTLINE_CACHE_SIZE", 2)
     version_id, _ = services.version_key(course.current_version)
     for n in range(5):
         services.version_outlines(db.session, [(version_id, f"hash-{n}")])
-        assert len(services._OUTLINE_CACHE) <= 2
+        assert len(catalogue._OUTLINE_CACHE) <= 2
 
 
 def test_a_version_without_modules_has_an_empty_outline(db, course):

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import event
 
+from app.courses import progress as progress_module
 from app.courses import services
 from app.courses.services import LessonRef, ModuleRef, UnlockState, module_unlock_state
 from tests.factories import EXAMPLE_COURSE, import_example_course
@@ -128,7 +129,7 @@ def test_complete_lesson_keeps_the_first_completion_time(db, learner, course):
 
 
 def test_quiz_gate_without_a_quizzes_area_counts_as_not_passed(db, learner, course, monkeypatch):
-    monkeypatch.setattr(services, "_quiz_services", lambda: None)
+    monkeypatch.setattr(progress_module, "_quiz_services", lambda: None)
     services.enroll(db.session, learner, course)
     complete(db, learner, course, *MODULE_1)
     progress = services.course_progress(db.session, learner, course)

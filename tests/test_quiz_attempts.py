@@ -10,7 +10,7 @@ from sqlalchemy import func, select, update
 from app.courses import services as course_services
 from app.models import QuizAttempt
 from app.models.quizzes import FINAL_EXAM_KEY
-from app.quizzes import services
+from app.quizzes import attempts, services
 from app.quizzes.grading import build_snapshot
 from app.quizzes.spec import quiz_from_dict
 from tests.factories import import_example_course, snapshot_answers
@@ -106,7 +106,7 @@ def test_a_racing_start_resumes_the_attempt_that_won(db, course, learner, monkey
     first = services.start_attempt(db.session, learner, course, FOUNDATIONS, T0)
     db.session.commit()
     # The second request read the history before the first one's insert was visible.
-    monkeypatch.setattr(services, "user_attempts", lambda *args: [])
+    monkeypatch.setattr(attempts, "user_attempts", lambda *args: [])
     again = services.start_attempt(db.session, learner, course, FOUNDATIONS, T0)
     assert again.id == first.id and attempt_count(db) == 1
 
@@ -383,8 +383,8 @@ def test_passing_the_final_exam_asks_for_a_certificate_once(db, course, learner,
         calls.append((user.id, course_.id, now))
         return "certificate"
 
-    real_optional = services._optional
-    monkeypatch.setattr(services, "_optional", lambda module, name: issue
+    real_optional = attempts._optional
+    monkeypatch.setattr(attempts, "_optional", lambda module, name: issue
                         if name == "issue_certificate_if_eligible" else real_optional(module, name))
     ready_for_exam(db, learner, course)
     attempt = services.start_attempt(db.session, learner, course, FINAL_EXAM_KEY, T0)
@@ -399,7 +399,7 @@ def test_a_failing_certificate_issue_keeps_the_passed_exam(db, course, learner, 
     def broken(*args):
         raise RuntimeError("renderer unavailable")
 
-    monkeypatch.setattr(services, "_optional", lambda module, name: broken)
+    monkeypatch.setattr(attempts, "_optional", lambda module, name: broken)
     ready_for_exam(db, learner, course)
     attempt = services.start_attempt(db.session, learner, course, FINAL_EXAM_KEY, T0)
     outcome = services.submit_attempt(db.session, learner, attempt.id,

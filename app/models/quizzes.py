@@ -9,6 +9,8 @@ from app.models.base import UTCDateTime, utcnow
 
 #: the quiz key of a course's final exam; module quizzes use their module slug
 FINAL_EXAM_KEY = "final-exam"
+#: the states of an attempt
+OPEN, SUBMITTED = "open", "submitted"
 
 
 class QuizAttempt(db.Model):

@@ -1,0 +1,36 @@
+"""What the quizzes domain refuses; each message is a sentence for the learner."""
+from __future__ import annotations
+
+from datetime import datetime
+
+
+class QuizError(Exception):
+    """A quiz rule was broken; the message is a sentence for the learner."""
+
+
+class QuizNotFound(QuizError):
+    """No such quiz in the course, or no such attempt for this learner."""
+
+
+class QuizUnavailable(QuizError):
+    """The learner may not take this quiz yet (not enrolled, module locked, requirements open)."""
+
+
+class AttemptNotAllowed(QuizError):
+    """No new attempt now: passed already, no attempts left, or cooling down."""
+
+    def __init__(self, message: str, next_attempt_at: datetime | None = None) -> None:
+        super().__init__(message)
+        self.next_attempt_at = next_attempt_at
+
+
+class InvalidAnswers(QuizError):
+    """A submission names unknown questions or options, or a number that is not one."""
+
+    def __init__(self, sentences: list[str]) -> None:
+        super().__init__(" ".join(sentences))
+        self.sentences = sentences
+
+
+class AttemptClosed(QuizError):
+    """The attempt was graded already; its answers cannot change."""

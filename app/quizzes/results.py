@@ -1,0 +1,191 @@
+"""Quiz results: what a learner passed, their best scores, the certification rule's standing,
+and the trainer's statistics per question."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.courses import services as course_services
+from app.models import Course, CourseVersion, QuizAttempt, User
+from app.models.quizzes import FINAL_EXAM_KEY, SUBMITTED
+from app.quizzes.errors import QuizNotFound
+
+
+@dataclass(frozen=True)
+class QuizResultSummary:
+    """A learner's standing on one quiz, for the dashboard."""
+
+    quiz_key: str
+    title: str
+    attempts: int
+    best_score: float | None
+    passed: bool
+    last_submitted_at: datetime | None
+
+
+@dataclass(frozen=True)
+class CertificationStatus:
+    """Whether the course's certification rule holds, and in plain sentences why not."""
+
+    met: bool
+    reasons: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class QuestionStatistic:
+    """How often one question was answered right."""
+
+    question_id: str
+    stem_md: str
+    section_id: str | None
+    answered: int
+    right: int
+
+    @property
+    def share_right(self) -> float:
+        """Share of the attempts that drew this question and got it fully right (0..1)."""
+        return self.right / self.answered if self.answered else 0.0
+
+
+@dataclass(frozen=True)
+class QuizStatistics:
+    """A trainer's view of one quiz over every submitted attempt."""
+
+    quiz_key: str
+    title: str
+    attempts: int
+    learners: int
+    passed_attempts: int
+    average_score: float | None
+    questions: list[QuestionStatistic]
+
+    @property
+    def pass_rate(self) -> float | None:
+        """Share of submitted attempts that passed (0..1), None before the first one."""
+        return self.passed_attempts / self.attempts if self.attempts else None
+
+
+# Finding quizzes and attempts
+
+
+def passed_quiz_keys(session: Session, user: User, course: Course) -> set[str]:
+    """Module slugs (and "final-exam") of the quizzes the learner has passed in this course."""
+    return set(session.scalars(
+        select(QuizAttempt.quiz_key).distinct()
+        .where(QuizAttempt.user_id == user.id, QuizAttempt.course_id == course.id,
+               QuizAttempt.status == SUBMITTED, QuizAttempt.passed.is_(True))
+    ))
+
+
+def passed_quiz_keys_for_courses(session: Session, user: User,
+                                 courses: Sequence[Course]) -> dict[int, set[str]]:
+    """Passed quiz keys per course id, in one query (the dashboard's batch form)."""
+    found: dict[int, set[str]] = {course.id: set() for course in courses}
+    rows = session.execute(
+        select(QuizAttempt.course_id, QuizAttempt.quiz_key).distinct()
+        .where(QuizAttempt.user_id == user.id, QuizAttempt.course_id.in_(list(found)),
+               QuizAttempt.status == SUBMITTED, QuizAttempt.passed.is_(True))
+    )
+    for course_id, quiz_key in rows:
+        found[course_id].add(quiz_key)
+    return found
+
+
+def best_results(session: Session, user: User, course: Course) -> dict[str, QuizResultSummary]:
+    """Per quiz key: attempts submitted, best score and whether it was passed."""
+    rows = session.execute(
+        select(QuizAttempt.quiz_key, func.count(QuizAttempt.id), func.max(QuizAttempt.score),
+               func.max(QuizAttempt.submitted_at))
+        .where(QuizAttempt.user_id == user.id, QuizAttempt.course_id == course.id,
+               QuizAttempt.status == SUBMITTED)
+        .group_by(QuizAttempt.quiz_key)
+    ).all()
+    passed = passed_quiz_keys(session, user, course)
+    titles = _quiz_titles(course)
+    return {
+        key: QuizResultSummary(key, titles.get(key, key), count, score, key in passed, last)
+        for key, count, score, last in rows
+    }
+
+
+def _quiz_titles(course: Course) -> dict[str, str]:
+    """Quiz titles of the current version by quiz key."""
+    version = course.current_version
+    if version is None:
+        return {}
+    titles = {m.slug: m.quiz["title"] for m in version.modules if m.quiz}
+    if version.final_exam:
+        titles[FINAL_EXAM_KEY] = version.final_exam["title"]
+    return titles
+
+
+def certification_status(session: Session, user: User, course: Course) -> CertificationStatus:
+    """Has the learner met the course's rule: every lesson done, every quiz and the exam passed?"""
+    version = course.current_version
+    if version is None:
+        return CertificationStatus(False, ["The course has no published content yet."])
+    passed = passed_quiz_keys(session, user, course)
+    reasons = open_requirements(session, user, version, passed)
+    if version.final_exam and FINAL_EXAM_KEY not in passed:
+        reasons.append("Pass the final exam.")
+    return CertificationStatus(not reasons, reasons)
+
+
+def open_requirements(session: Session, user: User, version: CourseVersion,
+                       passed: set[str]) -> list[str]:
+    """Sentences for the lessons still to complete and the module quizzes still to pass."""
+    done = set(course_services.completed_lessons(session, user, version.course))
+    reasons = []
+    for module in version.modules:
+        lessons = [(l.module_slug, l.slug) for l in version.lessons if l.module_slug == module.slug]
+        completed = sum(lesson in done for lesson in lessons)
+        if completed < len(lessons):
+            reasons.append(f"Complete the lessons of module '{module.title}' "
+                           f"({completed} of {len(lessons)} done).")
+        if module.quiz and module.slug not in passed:
+            reasons.append(f"Pass the quiz of module '{module.title}'.")
+    return reasons
+
+
+# Statistics for trainers
+
+def quiz_statistics(session: Session, course: Course, quiz_key: str) -> QuizStatistics:
+    """Attempts, pass rate and each question's share of right answers, over submitted attempts."""
+    attempts = list(session.scalars(
+        select(QuizAttempt)
+        .where(QuizAttempt.course_id == course.id, QuizAttempt.quiz_key == quiz_key,
+               QuizAttempt.status == SUBMITTED)
+        .order_by(QuizAttempt.submitted_at)
+    ))
+    if not attempts and quiz_key not in _quiz_titles(course):
+        raise QuizNotFound("This course has no such quiz.")
+    scores = [a.score for a in attempts if a.score is not None]
+    return QuizStatistics(
+        quiz_key=quiz_key,
+        title=_quiz_titles(course).get(quiz_key) or attempts[-1].snapshot["title"],
+        attempts=len(attempts),
+        learners=len({a.user_id for a in attempts}),
+        passed_attempts=sum(bool(a.passed) for a in attempts),
+        average_score=round(sum(scores) / len(scores), 2) if scores else None,
+        questions=_question_statistics(attempts),
+    )
+
+
+def _question_statistics(attempts: list[QuizAttempt]) -> list[QuestionStatistic]:
+    """Per question id: times drawn and times right, hardest first (stem from the latest draw)."""
+    tally: dict[str, list[int]] = {}
+    stems: dict[str, tuple[str, str | None]] = {}
+    for attempt in attempts:
+        for question in attempt.snapshot["questions"]:
+            stems[question["id"]] = (question["stem_md"], question.get("section_id"))
+        for outcome in (attempt.result or {}).get("per_question", []):
+            counts = tally.setdefault(outcome["question_id"], [0, 0])
+            counts[0] += 1
+            counts[1] += bool(outcome["correct"])
+    stats = [QuestionStatistic(qid, *stems.get(qid, (qid, None)), answered, right)
+             for qid, (answered, right) in tally.items()]
+    return sorted(stats, key=lambda s: (s.share_right, s.question_id))
