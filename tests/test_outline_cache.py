@@ -1,4 +1,5 @@
-"""The per-process cache of version outlines, and the query budget of the lesson page it serves."""
+"""The per-process caches of what a version states (outline, certificate wording), and the
+query budget of the lesson page they serve."""
 from __future__ import annotations
 
 import re
@@ -6,6 +7,7 @@ import re
 import pytest
 from sqlalchemy import event, update
 
+from app.certificates import services as certificates
 from app.courses import catalogue, services
 from app.models import VersionLesson
 from tests.factories import import_example_course
@@ -19,8 +21,10 @@ def course(db):
 @pytest.fixture(autouse=True)
 def empty_cache():
     catalogue._OUTLINE_CACHE.clear()
+    certificates._WORDINGS.clear()
     yield
     catalogue._OUTLINE_CACHE.clear()
+    certificates._WORDINGS.clear()
 
 
 def statements_run(db, action) -> list[str]:
@@ -100,3 +104,14 @@ def test_the_lesson_page_runs_a_fixed_number_of_queries(db, client, login_as, co
     assert not any(re.search(r"course_versions(_\d+)?\.(spec|final_exam)\b", s)
                    for s in statements), \
         "the lesson page should not load the version's course and exam specs"
+
+
+def test_the_certificate_wording_is_read_once_per_version_content(db, course):
+    version = course.current_version
+    first = certificates.certificate_wording(version)
+    version.spec = {**version.spec, "certificate_wording": "Changed wording"}
+    assert certificates.certificate_wording(version) == first  # same content hash: cached
+    version.content_hash = "f" * 64
+    assert certificates.certificate_wording(version) == "Changed wording"
+    assert certificates.certificate_wording(None) == certificates.DEFAULT_WORDING
+    db.session.rollback()

@@ -22,6 +22,7 @@ from app.certificates import badge
 from app.certificates.codes import new_code, parse_code
 from app.certificates.pdf import CertificateFacts
 from app.certificates.signing import canonical_payload
+from app.courses.services import version_key
 from app.models import Certificate, Course, CourseVersion, QuizAttempt, User
 from app.models.quizzes import FINAL_EXAM_KEY
 from app.quizzes.services import certification_status
@@ -452,9 +453,24 @@ def _facts(payload_json: str, signature: str, kid: str, issuer_name: str, wordin
 
 
 def certificate_wording(version: CourseVersion | None) -> str:
-    """The headline a course version prints on its certificates."""
-    spec = version.spec if version is not None and isinstance(version.spec, dict) else {}
-    return spec.get("certificate_wording") or DEFAULT_WORDING
+    """The headline a course version prints on its certificates.
+
+    It sits in the version's whole course spec, which is large: each process reads it once per
+    version (a version never changes; the content hash guards against a reused id).
+    """
+    if version is None:
+        return DEFAULT_WORDING
+    key = version_key(version)
+    wording = _WORDINGS.get(key)
+    if wording is None:
+        spec = version.spec if isinstance(version.spec, dict) else {}
+        if len(_WORDINGS) >= 256:
+            _WORDINGS.clear()
+        wording = _WORDINGS[key] = spec.get("certificate_wording") or DEFAULT_WORDING
+    return wording
+
+
+_WORDINGS: dict[tuple[int, str], str] = {}
 
 
 @dataclass(frozen=True)

@@ -58,6 +58,18 @@ def find_course(session: Session, slug: str) -> Course | None:
                                  Course.current_version_id.is_not(None)))
 
 
+def versions_with_final_exam(session: Session, version_ids: Iterable[int]) -> set[int]:
+    """Which of the versions have a final exam (JSON null and SQL NULL both mean none); one
+    query that reads no exam."""
+    ids = list(set(version_ids))
+    if not ids:
+        return set()
+    has_exam = CourseVersion.final_exam.is_not(None) & \
+        (cast(CourseVersion.final_exam, String) != "null")
+    return set(session.scalars(select(CourseVersion.id)
+                               .where(CourseVersion.id.in_(ids), has_exam)))
+
+
 def _has_quiz():
     """SQL: the module has a quiz (JSON null and SQL NULL both mean none)."""
     return ~or_(VersionModule.quiz.is_(None), cast(VersionModule.quiz, String) == "null")

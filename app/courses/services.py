@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from app.courses.catalogue import (
     LessonRef, ModuleRef, course_outline, find_asset, find_course, find_lesson, find_module,
-    published_courses, version_key, version_outlines,
+    published_courses, version_key, version_outlines, versions_with_final_exam,
 )
 from app.courses.errors import CourseError, LessonLocked, LessonNotFound, NotEnrolled
 from app.courses.importer import (
@@ -32,5 +32,5 @@ __all__ = [
     "find_enrollment", "find_lesson", "find_module", "import_course", "import_courses",
     "import_spec", "lesson_access", "link_resolver", "module_unlock_state", "passed_quiz_keys",
     "passed_quiz_keys_for_courses", "percent", "published_courses", "record_lesson_view",
-    "version_key", "version_outlines",
+    "version_key", "version_outlines", "versions_with_final_exam",
 ]

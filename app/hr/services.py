@@ -10,11 +10,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import String, case, cast, func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session, defer
 
 from app.certificates.services import certificate_state
-from app.courses.services import ModuleRef, percent, version_outlines
+from app.courses.services import (
+    ModuleRef, percent, version_outlines, versions_with_final_exam,
+)
 from app.models import (
     Certificate, Course, CourseVersion, Enrollment, LessonProgress, Organisation, QuizAttempt, User,
 )
@@ -128,7 +130,7 @@ def organisation_rows(session: Session, org: Organisation, now: datetime, *,
     ).all()
     version_ids = {row[5] for row in enrolments}
     outlines = version_outlines(session, {(row[5], row[7]) for row in enrolments})
-    with_exam = _versions_with_exam(session, version_ids)
+    with_exam = versions_with_final_exam(session, version_ids)
     completions = _completions(session, member_ids)
     quizzes = _quiz_results(session, member_ids)
     certificates = _certificates(session, member_ids, now)
@@ -160,16 +162,6 @@ def _member_ids(org: Organisation, learner_id: int | None = None):
     if learner_id is not None:
         stmt = stmt.where(User.id == learner_id)
     return stmt.scalar_subquery()
-
-
-def _versions_with_exam(session: Session, version_ids: set[int]) -> set[int]:
-    """Which course versions have a final exam (JSON null and SQL NULL both mean none)."""
-    if not version_ids:
-        return set()
-    has_exam = CourseVersion.final_exam.is_not(None) & \
-        (cast(CourseVersion.final_exam, String) != "null")
-    return set(session.scalars(select(CourseVersion.id)
-                               .where(CourseVersion.id.in_(version_ids), has_exam)))
 
 
 def _completions(session: Session, member_ids) -> dict[tuple[int, int], set[tuple[str, str]]]:

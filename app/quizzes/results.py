@@ -130,7 +130,8 @@ def certification_status(session: Session, user: User, course: Course) -> Certif
         return CertificationStatus(False, ["The course has no published content yet."])
     passed = passed_quiz_keys(session, user, course)
     reasons = open_requirements(session, user, version, passed)
-    if version.final_exam and FINAL_EXAM_KEY not in passed:
+    has_exam = version.id in course_services.versions_with_final_exam(session, [version.id])
+    if has_exam and FINAL_EXAM_KEY not in passed:
         reasons.append("Pass the final exam.")
     return CertificationStatus(not reasons, reasons)
 
@@ -139,14 +140,14 @@ def open_requirements(session: Session, user: User, version: CourseVersion,
                        passed: set[str]) -> list[str]:
     """Sentences for the lessons still to complete and the module quizzes still to pass."""
     done = set(course_services.completed_lessons(session, user, version.course))
+    outline = course_services.version_outlines(session, [course_services.version_key(version)])
     reasons = []
-    for module in version.modules:
-        lessons = [(l.module_slug, l.slug) for l in version.lessons if l.module_slug == module.slug]
-        completed = sum(lesson in done for lesson in lessons)
-        if completed < len(lessons):
+    for module in outline[version.id]:
+        completed = sum(lesson.key in done for lesson in module.lessons)
+        if completed < len(module.lessons):
             reasons.append(f"Complete the lessons of module '{module.title}' "
-                           f"({completed} of {len(lessons)} done).")
-        if module.quiz and module.slug not in passed:
+                           f"({completed} of {len(module.lessons)} done).")
+        if module.has_quiz and module.slug not in passed:
             reasons.append(f"Pass the quiz of module '{module.title}'.")
     return reasons
 
