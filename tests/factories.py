@@ -1,8 +1,12 @@
-"""Helpers other test modules reuse: course content, quiz answers, learners who met the rule."""
+"""Helpers other test modules reuse: course content, quiz answers, learners who met the rule,
+the SQL a step runs."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
+
+from sqlalchemy import event
 
 from app.courses import services as course_services
 from app.courses.services import import_course
@@ -58,3 +62,18 @@ def meet_rule(db, user, course, now: datetime = QUIZ_TIME) -> None:
         db.session.commit()
         take_quiz(db, user, course, module, now)
     take_quiz(db, user, course, FINAL_EXAM_KEY, now)
+
+
+def statements_run(db, action: Callable[[], object]) -> list[str]:
+    """The SQL statements `action()` sends to the database, in order."""
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        action()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    return statements

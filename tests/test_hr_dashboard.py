@@ -6,14 +6,13 @@ import io
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import event
 
 from app.certificates import services as certificates
 from app.courses import services as course_services
 from app.hr import services
 from app.models.quizzes import FINAL_EXAM_KEY
 from tests.factories import import_example_course
-from tests.factories import meet_rule
+from tests.factories import meet_rule, statements_run
 from tests.factories import take_quiz as take
 
 NOW = datetime.now(UTC)
@@ -129,16 +128,8 @@ def test_the_number_of_queries_does_not_grow_with_the_learners(db, make_user, co
                                                                make_org):
     def count(organisation) -> int:
         assert organisation.id  # loaded before counting
-        statements = []
-
-        def record(*args):
-            statements.append(args[2])
-        event.listen(db.engine, "before_cursor_execute", record)
-        try:
-            services.organisation_rows(db.session, organisation, NOW)
-        finally:
-            event.remove(db.engine, "before_cursor_execute", record)
-        return len(statements)
+        return len(statements_run(db, lambda: services.organisation_rows(db.session,
+                                                                        organisation, NOW)))
 
     small, large = make_org("Small"), make_org("Large")
     started(db, make_user(org=small), course, 1)

@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlalchemy import event, update
+from sqlalchemy import update
 
 from app.certificates import services as certificates
 from app.courses import catalogue, services
 from app.models import VersionLesson
-from tests.factories import import_example_course
+from tests.factories import import_example_course, statements_run
 
 
 @pytest.fixture
@@ -25,20 +25,6 @@ def empty_cache():
     yield
     catalogue._OUTLINE_CACHE.clear()
     certificates._WORDINGS.clear()
-
-
-def statements_run(db, action) -> list[str]:
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        action()
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
-    return statements
 
 
 def rename_first_lesson(db, version_id: int, title: str) -> None:

@@ -7,12 +7,11 @@ import types
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import event
 
 from app.courses import progress as progress_module
 from app.courses import services
 from app.courses.services import LessonRef, ModuleRef, UnlockState, module_unlock_state
-from tests.factories import EXAMPLE_COURSE, import_example_course
+from tests.factories import EXAMPLE_COURSE, import_example_course, statements_run
 
 T0 = datetime(2025, 3, 1, 9, 0, tzinfo=timezone.utc)
 
@@ -220,20 +219,6 @@ def _import_copies(db, tmp_path, count: int):
     return [r.course for r in results]
 
 
-def _count_queries(db, action) -> int:
-    statements: list[str] = []
-
-    def before(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", before)
-    try:
-        action()
-    finally:
-        event.remove(db.engine, "before_cursor_execute", before)
-    return len(statements)
-
-
 def test_dashboard_uses_a_fixed_number_of_queries(db, make_user, tmp_path, passed_quizzes):
     courses = _import_copies(db, tmp_path, 4)
     one, many = make_user("learner"), make_user("learner")
@@ -243,9 +228,9 @@ def test_dashboard_uses_a_fixed_number_of_queries(db, make_user, tmp_path, passe
         complete(db, many, course, MODULE_1[0])
     db.session.commit()
     db.session.expire_all()
-    queries_one = _count_queries(db, lambda: services.dashboard_rows(db.session, one))
+    queries_one = len(statements_run(db, lambda: services.dashboard_rows(db.session, one)))
     db.session.expire_all()
-    queries_many = _count_queries(db, lambda: services.dashboard_rows(db.session, many))
+    queries_many = len(statements_run(db, lambda: services.dashboard_rows(db.session, many)))
     assert queries_one == queries_many <= 6  # the expired user reloads, then 5 queries
     rows = services.dashboard_rows(db.session, many)
     assert len(rows) == 4 and all(row.progress.percent == 25 for row in rows)
