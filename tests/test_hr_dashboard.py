@@ -63,6 +63,20 @@ def people(db, make_user, course, org, other_org):
             "outsider": outsider}
 
 
+def test_staff_are_listed_only_once_they_enrol(db, make_user, org, people, course):
+    hr = make_user("hr", name="Harriet HR", org=org)
+    make_user("trainer", name="Trevor Trainer", org=org)
+    rows = rows_by_name(db, org)
+    assert "Harriet HR" not in rows and "Trevor Trainer" not in rows
+    assert services.headline(list(rows.values())).learners == 4
+
+    course_services.enroll(db.session, hr, course)
+    db.session.commit()
+    rows = rows_by_name(db, org)
+    assert rows["Harriet HR"].course_slug == course.slug
+    assert services.headline(list(rows.values())).learners == 5
+
+
 def rows_by_name(db, org) -> dict[str, services.DashboardRow]:
     return {row.name: row for row in services.organisation_rows(db.session, org, NOW)}
 
@@ -195,9 +209,10 @@ def test_the_export_is_a_safe_csv_of_the_filtered_rows(client, login_as, org, pe
     assert "attachment" in response.headers["Content-Disposition"]
     table = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
     assert table[0][:3] == ["name", "email", "course"]
-    # Every member is listed, HR staff included; a name that looks like a formula stays text.
+    # Every learner is listed (not the HR user, who is not enrolled); a name that looks like a
+    # formula stays text.
     assert [row[0] for row in table[1:]] == ["'=Ivy Idle", "Ada Certified", "Eve Expiring",
-                                            "Hal Halfway", "Harper HR"]
+                                            "Hal Halfway"]
     hal = table[4]
     assert hal[4] == "50" and hal[9] == "not taken"
     filtered = client.get("/hr/export.csv", query_string={"status": "certified"})

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, exists, func, select
 from sqlalchemy.orm import Session, defer
 
 from app.certificates.services import certificate_state
@@ -19,10 +19,13 @@ from app.courses.services import (
 )
 from app.models import (
     Certificate, Course, CourseVersion, Enrollment, LessonProgress, Organisation, QuizAttempt, User,
+    UserRole,
 )
 from app.models.quizzes import FINAL_EXAM_KEY
 from app.verify.spreadsheets import csv_document
 
+#: roles whose holders are listed only once they enrol: they run the programme, not take it
+STAFF_ROLES = ("hr", "trainer", "admin")
 #: a valid certificate expiring within this window is highlighted
 EXPIRY_WARNING = timedelta(days=60)
 STATUS_FILTERS = {
@@ -111,11 +114,14 @@ class ChartBar:
 
 def organisation_rows(session: Session, org: Organisation, now: datetime, *,
                       learner_id: int | None = None) -> list[DashboardRow]:
-    """Every member of the organisation, one row per enrolled course: eight queries in all.
+    """Every learner of the organisation, one row per enrolled course: eight queries in all.
 
     :param learner_id: only this member (still only if they belong to the organisation)
     """
-    members_stmt = select(User.id, User.name, User.email).where(User.organisation_id == org.id)
+    # HR, trainers and admins of the organisation are listed only once they enrol in a course
+    staff = exists().where(UserRole.user_id == User.id, UserRole.role.in_(STAFF_ROLES))
+    members_stmt = select(User.id, User.name, User.email, staff.label("staff")) \
+        .where(User.organisation_id == org.id)
     if learner_id is not None:
         members_stmt = members_stmt.where(User.id == learner_id)
     members = session.execute(members_stmt).all()
@@ -139,10 +145,10 @@ def organisation_rows(session: Session, org: Organisation, now: datetime, *,
     for user_id, course_id, enrolled_at, last_viewed_at, slug, version_id, title, _ in enrolments:
         enrolled.setdefault(user_id, []).append(
             (course_id, enrolled_at, last_viewed_at, slug, version_id, title))
-    for user_id, name, email in members:
+    for user_id, name, email, is_staff in members:
         person = {"learner_id": user_id, "name": name, "email": email}
         courses = enrolled.get(user_id, [])
-        if not courses:
+        if not courses and not is_staff:
             rows.append(DashboardRow(**person))
         for course_id, enrolled_at, last_viewed_at, slug, version_id, title in courses:
             key = (user_id, course_id)
