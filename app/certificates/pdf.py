@@ -339,15 +339,16 @@ class PdfSigner:
 def _signed_attributes_spec(signing_cert: Any) -> Any:
     """PAdES signed attributes with the signing-certificate-v2 value built once per signer.
 
-    pyHanko rebuilds that attribute (a hash and the issuer's name of our certificate) for every
-    signature, and asn1crypto takes ~2 ms to assemble and encode it; its value never changes.
+    That attribute (a hash and the issuer's name of our certificate) never changes, yet pyHanko
+    builds it for every signature, and asn1crypto re-encodes a value it built itself each time
+    a parent is encoded: about 1,000 nested encodings, 14 of the 16 ms a signature took.
     """
     from pyhanko.sign.attributes import CMSAttributeProvider, SignedAttributeProviderSpec
     from pyhanko.sign.general import as_signing_certificate_v2, simple_cms_attribute
 
-    attribute = simple_cms_attribute("signing_certificate_v2",
-                                     as_signing_certificate_v2(signing_cert))
-    attribute.dump()  # encoded once; later dumps reuse the bytes
+    built = simple_cms_attribute("signing_certificate_v2", as_signing_certificate_v2(signing_cert))
+    # parsed back from its DER: asn1crypto reuses the bytes of a value it parsed
+    attribute = type(built).load(built.dump())
 
     class SigningCertificate(CMSAttributeProvider):
         attribute_type = "signing_certificate_v2"

@@ -5,11 +5,13 @@ import json
 import shutil
 import stat
 import subprocess
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from app.certificates.pdf import (
@@ -201,6 +203,33 @@ def test_unsigned_render_has_no_signature_and_signing_adds_one(renderer, pki, fa
     signed = PdfSigner(pki).sign(unsigned)
     assert signed.startswith(unsigned)
     assert b"/ByteRange" in signed[len(unsigned) :]
+
+
+def test_every_signature_names_our_signing_certificate_as_pades_requires(renderer, pki, facts):
+    """The signing-certificate-v2 attribute is built once per signer and reused: each signature
+    must still carry it, with the hash of our certificate, and validate end to end."""
+    import hashlib
+
+    from pyhanko.keys import load_cert_from_pemder
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko_certvalidator import ValidationContext
+
+    signer = PdfSigner(pki)
+    leaf = x509.load_pem_x509_certificate(pki.cert_path.read_bytes())
+    root = load_cert_from_pemder(str(pki.chain_paths[0]))
+    for holder in ("First Holder", "Second Holder"):
+        signed = signer.sign(renderer.render(replace(facts, holder_name=holder)))
+        embedded = PdfFileReader(io.BytesIO(signed)).embedded_signatures[0]
+        signer_info = embedded.signer_info
+        attributes = {a["type"].native: a["values"][0] for a in signer_info["signed_attrs"]}
+        essential = attributes["signing_certificate_v2"]["certs"][0]
+        assert essential["cert_hash"].native == hashlib.sha256(
+            leaf.public_bytes(serialization.Encoding.DER)).digest()
+        assert "signing_time" not in attributes  # PAdES: the time is in the signature dictionary
+        context = ValidationContext(trust_roots=[root])
+        status = validate_pdf_signature(embedded, context)
+        assert status.intact and status.valid and status.trusted
 
 
 def test_holder_name_is_escaped_not_interpreted(renderer, keyring):
