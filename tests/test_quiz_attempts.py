@@ -13,7 +13,7 @@ from app.models.quizzes import FINAL_EXAM_KEY
 from app.quizzes import attempts, services
 from app.quizzes.grading import build_snapshot
 from app.quizzes.spec import quiz_from_dict
-from tests.factories import import_example_course, snapshot_answers
+from tests.factories import import_example_course, snapshot_answers, statements_run
 
 T0 = datetime(2025, 3, 3, 9, 0, tzinfo=timezone.utc)
 FOUNDATIONS, KEY_RESULTS = "foundations", "writing-key-results"
@@ -316,6 +316,37 @@ def test_an_abandoned_attempt_is_closed_at_its_deadline(db, course, learner):
     with pytest.raises(services.AttemptClosed, match="time ran out"):
         services.submit_attempt(db.session, learner, attempt.id, key_answers(attempt.snapshot),
                                 T0 + timedelta(hours=3))
+
+
+def test_the_quiz_page_reads_no_snapshots_of_past_attempts(db, course, learner):
+    complete_module(db, learner, course, FOUNDATIONS)
+    for _ in range(3):
+        attempt = services.start_attempt(db.session, learner, course, FOUNDATIONS, T0)
+        services.submit_attempt(db.session, learner, attempt.id, wrong_answers(attempt.snapshot),
+                                T0)
+    db.session.commit()
+
+    statements = statements_run(db, lambda: services.quiz_overview(
+        db.session, learner, course, FOUNDATIONS, T0))
+
+    assert statements and not any("quiz_attempts.snapshot" in s for s in statements)
+    overview = services.quiz_overview(db.session, learner, course, FOUNDATIONS, T0)
+    assert [a.number for a in overview.attempts] == [3, 2, 1] and not overview.passed
+
+
+def test_an_expired_attempt_is_graded_from_its_saved_answers_read_on_demand(db, course, learner):
+    ready_for_exam(db, learner, course)
+    attempt = services.start_attempt(db.session, learner, course, FINAL_EXAM_KEY, T0)
+    services.save_answers(db.session, learner, attempt.id, key_answers(attempt.snapshot),
+                          T0 + timedelta(minutes=5))
+    db.session.commit()  # what the page loads next comes fresh from the database
+
+    overview = services.quiz_overview(db.session, learner, course, FINAL_EXAM_KEY,
+                                      T0 + timedelta(hours=3))
+
+    closed = overview.attempts[0]
+    assert overview.open_attempt is None and closed.late and closed.score == 100
+    assert closed.result["closure"] == "expired"
 
 
 def test_saving_after_the_limit_closes_the_attempt(db, course, learner):

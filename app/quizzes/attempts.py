@@ -25,7 +25,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from app.courses import services as course_services
 from app.models import Course, CourseVersion, QuizAttempt, User, VersionModule
@@ -124,13 +124,21 @@ def find_attempt(session: Session, user: User, attempt_id: int) -> QuizAttempt:
 
 
 def user_attempts(session: Session, user: User, course: Course, quiz_key: str) -> list[QuizAttempt]:
-    """Every attempt of the learner at one quiz, newest first."""
+    """Every attempt of the learner at one quiz, newest first.
+
+    Their questions, answers and grades are loaded only when read: the quiz page lists the
+    attempts, and a learner with a long history would otherwise decode every snapshot.
+    """
     return list(session.scalars(
-        select(QuizAttempt)
+        select(QuizAttempt).options(*_DETAILS_DEFERRED)
         .where(QuizAttempt.user_id == user.id, QuizAttempt.course_id == course.id,
                QuizAttempt.quiz_key == quiz_key)
         .order_by(QuizAttempt.number.desc())
     ))
+
+
+_DETAILS_DEFERRED = (defer(QuizAttempt.snapshot), defer(QuizAttempt.answers),
+                     defer(QuizAttempt.result))
 
 
 # Starting
