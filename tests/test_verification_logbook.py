@@ -47,6 +47,14 @@ def logged(engine) -> int:
         return connection.scalar(select(func.count()).select_from(VerificationLog.__table__))
 
 
+def logged_within(engine, expected: int, *, seconds: float) -> int:
+    """The number of entries once it reaches `expected`, or when `seconds` have passed."""
+    deadline = time.monotonic() + seconds
+    while logged(engine) < expected and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return logged(engine)
+
+
 def test_flush_writes_every_queued_entry(engine, make_writer):
     writer = make_writer(interval=3600)
     writer.add(entries(3))
@@ -60,19 +68,13 @@ def test_flush_writes_every_queued_entry(engine, make_writer):
 def test_the_thread_writes_within_the_interval(engine, make_writer):
     writer = make_writer(interval=0.05)
     writer.add(entries(4))
-    deadline = time.monotonic() + 5
-    while logged(engine) < 4 and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert logged(engine) == 4
+    assert logged_within(engine, 4, seconds=5) == 4
 
 
 def test_a_full_batch_is_written_without_waiting_for_the_interval(engine, make_writer):
     writer = make_writer(interval=3600, max_batch=10)
     writer.add(entries(10))
-    deadline = time.monotonic() + 5
-    while logged(engine) < 10 and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert logged(engine) == 10
+    assert logged_within(engine, 10, seconds=5) == 10
 
 
 def test_close_writes_what_is_left(engine, make_writer):
