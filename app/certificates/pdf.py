@@ -353,9 +353,6 @@ def _signed_attributes_spec(signing_cert: Any) -> Any:
     class SigningCertificate(CMSAttributeProvider):
         attribute_type = "signing_certificate_v2"
 
-        async def build_attr_value(self, dry_run: bool = False) -> Any:
-            return attribute["values"][0]
-
         async def get_attribute(self, dry_run: bool = False) -> Any:
             return attribute
 

@@ -14,6 +14,7 @@ from app.courses import services as courses
 from app.extensions import db
 from app.models.quizzes import FINAL_EXAM_KEY
 from app.quizzes import services as quizzes
+from tests.factories import snapshot_answers
 
 COURSE_SLUG = "example-course"
 PASSWORD = "Journey-Pass-2024!"
@@ -129,12 +130,5 @@ def pass_quiz(session, user, course, quiz_key: str) -> None:
     """Start a quiz and submit the key taken from the attempt's snapshot."""
     now = datetime.now(UTC)
     attempt = quizzes.start_attempt(session, user, course, quiz_key, now)
-    answers = {}
-    for question in attempt.snapshot["questions"]:
-        right = [option["id"] for option in question["options"] if option["correct"]]
-        if question["kind"] == "numeric":
-            answers[question["id"]] = str(question["answer"])
-        else:
-            answers[question["id"]] = right if question["kind"] == "multiple" else right[0]
-    quizzes.submit_attempt(session, user, attempt.id, answers, now)
+    quizzes.submit_attempt(session, user, attempt.id, snapshot_answers(attempt.snapshot), now)
     session.commit()

@@ -12,30 +12,18 @@ from app.courses import services as courses
 from app.models import Certificate, Course, QuizAttempt, User
 from app.models.quizzes import FINAL_EXAM_KEY
 from app.quizzes import services as quizzes
-from tests.factories import EXAMPLE_COURSE, import_example_course
+from tests.factories import EXAMPLE_COURSE, import_example_course, snapshot_answers
 
 COURSE_SLUG = "example-course"
 
 
 # --- setting the scene through the services ---------------------------------------------------
 
-def right_answers(attempt: QuizAttempt) -> dict:
-    """The key of an attempt's snapshot, as the form would post it."""
-    answers = {}
-    for question in attempt.snapshot["questions"]:
-        right = [option["id"] for option in question["options"] if option["correct"]]
-        if question["kind"] == "numeric":
-            answers[question["id"]] = str(question["answer"])
-        else:
-            answers[question["id"]] = right if question["kind"] == "multiple" else right[0]
-    return answers
-
-
 def take_quiz(db, user: User, course: Course, quiz_key: str) -> QuizAttempt:
     """Start a quiz and submit the right answers."""
     now = datetime.now(UTC)
     attempt = quizzes.start_attempt(db.session, user, course, quiz_key, now)
-    quizzes.submit_attempt(db.session, user, attempt.id, right_answers(attempt), now)
+    quizzes.submit_attempt(db.session, user, attempt.id, snapshot_answers(attempt.snapshot), now)
     db.session.commit()
     return attempt
 
