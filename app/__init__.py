@@ -34,6 +34,7 @@ def register_extensions(app: Flask) -> None:
     from sqlalchemy.orm import joinedload
 
     from app import models  # noqa: F401  (registers the tables on the metadata)
+    from app.certificates.issuer import init_certificates
     from app.extensions import csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
@@ -44,6 +45,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please log in to continue."
     login_manager.login_message_category = "info"
+    init_certificates(app)
 
     @login_manager.user_loader
     def load_user(user_id: str):

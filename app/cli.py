@@ -26,12 +26,17 @@ DEMO_ACCOUNTS = (
 
 
 def init_cli(app: Flask) -> None:
-    from app.authoring import cli as authoring_cli  # noqa: F401  (adds export, import-gift)
-    from app.certificates.cli import COMMANDS as certificate_commands
-    from app.courses.cli import COMMANDS as course_commands
+    """Register every command group of the app, once."""
+    from app.authoring.cli import export_course, import_gift
+    from app.certificates.cli import certificates_group
+    from app.courses.cli import courses_group
+    from app.verify.cli import verify_command
 
-    for command in (users_cli, orgs_cli, *course_commands, *certificate_commands):
-        app.cli.add_command(command)
+    courses_group.add_command(export_course)
+    courses_group.add_command(import_gift)
+    certificates_group.add_command(verify_command)
+    for group in (users_cli, orgs_cli, courses_group, certificates_group):
+        app.cli.add_command(group)
 
 
 def _policy():

@@ -5,22 +5,19 @@ from pathlib import Path
 
 import click
 from flask import current_app
+from flask.cli import with_appcontext
 
 from app.authoring import services
 from app.authoring.gift import convert_gift
 from app.authoring.sources import CourseSources, export_folder, version_sources
-from app.courses.cli import courses_group
 from app.extensions import db
 
-#: the commands live in the `courses` group; nothing to add at the top level
-COMMANDS: list[click.Command] = []
-
-
-@courses_group.command("export")
+@click.command("export")
 @click.argument("slug")
 @click.argument("directory", required=False, type=click.Path(file_okay=False))
 @click.option("--draft", is_flag=True,
               help="Export the studio draft instead of the current version.")
+@with_appcontext
 def export_course(slug: str, directory: str | None, draft: bool) -> None:
     """Write course SLUG in the folder format to DIRECTORY/SLUG (default: COURSES_DIR).
 
@@ -59,12 +56,13 @@ def _draft_sources(course) -> CourseSources:
     return CourseSources(dict(draft.files), services.draft_assets(draft))
 
 
-@courses_group.command("import-gift")
+@click.command("import-gift")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--out", type=click.Path(dir_okay=False), help="Quiz file to write (default: print).")
 @click.option("--title", help="Quiz title (default: from the file name).")
 @click.option("--skip-unsupported", is_flag=True,
               help="Write the supported questions even when others cannot be converted.")
+@with_appcontext
 def import_gift(file: str, out: str | None, title: str | None, skip_unsupported: bool) -> None:
     """Convert a Moodle GIFT question bank FILE into a quiz in our dialect.
 

@@ -109,5 +109,3 @@ def list_certificates(status: str | None, q: str) -> None:
 def _expiry(certificate: Certificate) -> str:
     return f", valid until {certificate.expires_at:%Y-%m-%d}" if certificate.expires_at else ""
 
-
-COMMANDS = [certificates_group]

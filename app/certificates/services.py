@@ -20,6 +20,9 @@ from sqlalchemy.orm import Session, defer
 from app.audit import record
 from app.certificates import badge
 from app.certificates.codes import new_code, parse_code
+from app.certificates.errors import (
+    CertificateError, CertificateNotFound, NotEligible, StatusChangeRefused,
+)
 from app.certificates.pdf import CertificateFacts
 from app.certificates.signing import canonical_payload
 from app.courses.services import version_key
@@ -48,26 +51,6 @@ _STATUS_ACTIONS = {
 }
 BADGE_CRITERIA = ("Completed every lesson and module quiz of the course and passed its final "
                   "exam.")
-
-
-class CertificateError(Exception):
-    """A certificate rule was broken; the message is a sentence for people."""
-
-
-class NotEligible(CertificateError):
-    """The learner has not met the course's certification rule."""
-
-    def __init__(self, reasons: list[str]) -> None:
-        super().__init__(" ".join(reasons))
-        self.reasons = reasons
-
-
-class CertificateNotFound(CertificateError):
-    """No certificate has this code, or the code is malformed or mistyped."""
-
-
-class StatusChangeRefused(CertificateError):
-    """The certificate's status does not allow this change (e.g. revoked already)."""
 
 
 class _RenewedMeanwhile(Exception):

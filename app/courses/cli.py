@@ -75,5 +75,3 @@ def _describe(result: services.ImportResult) -> str:
         return f"{slug}: created version {number} ({lessons} lessons)"
     return f"{slug}: updated to version {number} ({lessons} lessons; earlier versions kept)"
 
-
-COMMANDS = [courses_group]

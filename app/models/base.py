@@ -1,12 +1,10 @@
 """Column helpers shared by the models."""
-from datetime import datetime, timezone
+from datetime import timezone
 
 from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator
 
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+from app.clock import utcnow  # noqa: F401  (column defaults take the app's one clock)
 
 
 class UTCDateTime(TypeDecorator):

@@ -9,8 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import click
-from flask import Flask
-from flask.cli import AppGroup, with_appcontext
+from flask.cli import with_appcontext
 
 from app.certificates.issuer import current_issuer
 from app.extensions import db
@@ -75,22 +74,3 @@ def _print_pdf(result: services.PdfVerdict) -> None:
     if result.certificate is not None and result.certificate.certificate is not None:
         click.echo("As issued:")
         _print_verdict(result.certificate)
-
-
-def _certificates_group() -> tuple[click.Group, bool]:
-    """The certificates area's command group, or a group of our own while it has none."""
-    try:
-        from app.certificates.cli import certificates_group
-    except ImportError:
-        return AppGroup("certificates", help="Verify certificates."), True
-    return certificates_group, False
-
-
-certificates_group, OWN_GROUP = _certificates_group()
-certificates_group.add_command(verify_command)
-
-
-def init_cli(app: Flask) -> None:
-    """Offer `flask certificates verify` even before the certificates area has commands."""
-    if OWN_GROUP and "certificates" not in app.cli.commands:
-        app.cli.add_command(certificates_group)
