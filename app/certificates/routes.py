@@ -18,13 +18,12 @@ from wtforms.validators import AnyOf, DataRequired, Length
 
 from app.auth.decorators import role_required
 from app.certificates import services
-from app.certificates.issuer import current_issuer, init_certificates
+from app.certificates.issuer import current_issuer
 from app.extensions import db
 from app.models import Certificate
 from app.models.base import utcnow
 
 bp = Blueprint("certificates", __name__)
-bp.record_once(lambda state: init_certificates(state.app))
 
 PREVIEW_WIDTH_PX = 1200
 PRIVATE_CACHE = "private, max-age=300"

@@ -13,10 +13,9 @@ from flask import (
 )
 
 from app.certificates.codes import parse_code
-from app.certificates.issuer import EXTENSION_KEY, current_issuer, init_certificates
+from app.certificates.issuer import current_issuer
 from app.errors import error_response
 from app.extensions import client_address, db, limiter
-from app.verify import cli as verify_cli
 from app.verify import services
 from app.verify.forms import PDF_MAX_BYTES, CodeLookupForm, PdfUploadForm
 from app.verify.logbook import BatchedLogWriter
@@ -44,14 +43,6 @@ verification_limit = limiter.shared_limit(
     lambda: current_app.config["VERIFY_LIMIT_PER_CLIENT"], scope="verification",
     exempt_when=_unlimited_lookup,
 )
-
-
-@bp.record_once
-def _wire(state) -> None:
-    """Attach the certificate issuer (keys, trust roots) and `flask certificates verify`."""
-    if EXTENSION_KEY not in state.app.extensions:
-        init_certificates(state.app)
-    verify_cli.init_cli(state.app)
 
 
 @bp.after_request
