@@ -48,6 +48,7 @@ $(AXE_CORE): package.json package-lock.json
 	touch $@
 
 test: install-dev $(BROWSER_CHECKS)
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: install-dev

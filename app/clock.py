@@ -11,3 +11,10 @@ from datetime import UTC, datetime
 def utcnow() -> datetime:
     """The current moment, timezone-aware, in UTC."""
     return datetime.now(UTC)
+
+
+def as_utc(moment: datetime) -> datetime:
+    """`moment` in UTC; a naive datetime is refused, since its zone is unknown."""
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime given where UTC is expected")
+    return moment.astimezone(UTC)

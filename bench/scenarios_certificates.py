@@ -80,7 +80,7 @@ def _bulk_worker(kind: str, env: dict, user_ids: list[int], ready, start, result
     os.environ.update(env)
     from app import create_app
     from app.certificates import services as certificates
-    from app.certificates.issuer import issuer_for
+    from app.certificates.extension import issuer_for
     from app.certificates.pdf import warm_up
     from app.courses.services import find_course
     from app.extensions import db

@@ -15,7 +15,7 @@ LESSONS_PER_LEARNER = 20  # 100k learners x 20 lessons = 2M progress rows
 
 def _seed(app, learners: int, certificates: int) -> dict:
     from app.auth import services as accounts
-    from app.certificates.issuer import issuer_for
+    from app.certificates.extension import issuer_for
     from app.certificates.pdf import sample_facts
     from app.certificates.signing import canonical_payload
     from app.courses.services import find_course

@@ -107,7 +107,7 @@ def _release_database(app) -> None:
 
 def _issue_one_certificate(app) -> str:
     from app.certificates import services as certificates
-    from app.certificates.issuer import issuer_for
+    from app.certificates.extension import issuer_for
     from app.courses.services import find_course
     from app.extensions import db
     from app.models import User

@@ -119,7 +119,7 @@ def prepare(instance: Path, database_url: str, clients: int) -> Setup:
 
     from app.certificates import services as certificates
     from app.certificates.codes import CHECK_ALPHABET, new_code
-    from app.certificates.issuer import issuer_for
+    from app.certificates.extension import issuer_for
     from app.courses import services as courses
     from app.extensions import db
     from app.models import Certificate, QuizAttempt, User, VerificationLog

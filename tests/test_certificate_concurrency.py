@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from app.certificates import services
-from app.certificates.issuer import issuer_for
+from app.certificates import issuance, services
+from app.certificates.extension import issuer_for
 from app.models import Certificate, Course, User
 from tests.factories import import_example_course
 from tests.test_certificate_issuance import (  # noqa: F401
@@ -110,7 +110,7 @@ def test_the_database_refuses_a_second_live_certificate(app, db, learner, course
     issuer = issuer_for(app)
     first = services.issue_certificate(db.session, learner, course, NOW, issuer=issuer)
     db.session.commit()
-    second = services._new_certificate(learner, course, course.current_version, NOW, issuer,
+    second = issuance._new_certificate(learner, course, course.current_version, NOW, issuer,
                                        previous=None)
     db.session.add(second)
     with pytest.raises(IntegrityError):

@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import dataclasses
 import re
-import sys
-import types
 from html.parser import HTMLParser
 
 import pytest
@@ -36,14 +34,6 @@ def enrolled(db, learner, course):
     services.enroll(db.session, learner, course)
     db.session.commit()
     return learner
-
-
-@pytest.fixture
-def no_quizzes_passed(monkeypatch):
-    """Quiz results as if nobody passed anything, whatever the quizzes area holds."""
-    fake = types.ModuleType("app.quizzes.services")
-    fake.passed_quiz_keys = lambda session, user, course: set()
-    monkeypatch.setitem(sys.modules, "app.quizzes.services", fake)
 
 
 def page(response) -> str:
@@ -172,7 +162,7 @@ def test_lesson_of_a_course_not_enrolled_is_403_with_an_enrol_button(client, lea
     assert "From MBO to OKRs" not in html
 
 
-def test_locked_lesson_is_403_with_the_reason(client, enrolled, course, no_quizzes_passed):
+def test_locked_lesson_is_403_with_the_reason(client, enrolled, course):
     response = client.get(LOCKED)
     assert response.status_code == 403
     html = page(response)
@@ -201,7 +191,7 @@ def test_mark_complete_moves_to_the_next_lesson(browser, enrolled, course, db):
     assert services.course_progress(db.session, enrolled, course).completed == 1
 
 
-def test_completing_a_module_leads_to_its_quiz(browser, enrolled, course, app, no_quizzes_passed):
+def test_completing_a_module_leads_to_its_quiz(browser, enrolled, course, app):
     browser.post(f"{LESSON}/complete", token_from=LESSON)
     response = browser.post(f"{SECOND}/complete", token_from=SECOND)
     assert response.status_code == 302
@@ -211,7 +201,7 @@ def test_completing_a_module_leads_to_its_quiz(browser, enrolled, course, app, n
         assert response.location.endswith("/courses/example-course")
 
 
-def test_mark_complete_bad_input(client, browser, enrolled, course, no_quizzes_passed):
+def test_mark_complete_bad_input(client, browser, enrolled, course):
     assert client.post(f"{LESSON}/complete", data={}).status_code == 400
     assert browser.post(f"{LOCKED}/complete", token_from=LESSON).status_code == 403
     assert browser.post("/courses/example-course/foundations/nope/complete",

@@ -7,7 +7,7 @@ import re
 import pytest
 from sqlalchemy import update
 
-from app.certificates import services as certificates
+from app.certificates import records as certificates
 from app.courses import catalogue, services
 from app.models import VersionLesson
 from tests.factories import import_example_course, statements_run

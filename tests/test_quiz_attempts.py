@@ -7,12 +7,14 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import func, select, update
 
+from app import events
+from app.certificates.extension import issuer_for
 from app.courses import services as course_services
-from app.models import QuizAttempt
+from app.models import Certificate, QuizAttempt
 from app.models.quizzes import FINAL_EXAM_KEY
 from app.quizzes import attempts, services
 from app.quizzes.grading import build_snapshot
-from app.quizzes.spec import quiz_from_dict
+from app.courses.quiz_spec import quiz_from_dict
 from tests.factories import import_example_course, snapshot_answers, statements_run
 
 T0 = datetime(2025, 3, 3, 9, 0, tzinfo=timezone.utc)
@@ -369,7 +371,7 @@ def test_passed_quiz_keys_and_best_results(db, course, learner):
     best = services.best_results(db.session, learner, course)[FOUNDATIONS]
     assert (best.attempts, best.best_score, best.passed, best.title) == \
         (2, 100.0, True, "Foundations check")
-    batch = services.passed_quiz_keys_for_courses(db.session, learner, [course])
+    batch = services.passed_quiz_keys_for_courses(db.session, learner, [course.id])
     assert batch == {course.id: {FOUNDATIONS}}
 
 
@@ -407,30 +409,41 @@ def test_statistics_of_an_unknown_quiz(db, course):
 # The certificate hook
 
 
-def test_passing_the_final_exam_asks_for_a_certificate_once(db, course, learner, monkeypatch):
+def test_passing_the_final_exam_announces_it_once(db, course, learner):
     calls = []
 
-    def issue(session, user, course_, now):
-        calls.append((user.id, course_.id, now))
-        return "certificate"
+    def listen(_sender, **kwargs):
+        calls.append(kwargs)
 
-    real_optional = attempts._optional
-    monkeypatch.setattr(attempts, "_optional", lambda module, name: issue
-                        if name == "issue_certificate_if_eligible" else real_optional(module, name))
     ready_for_exam(db, learner, course)
     attempt = services.start_attempt(db.session, learner, course, FINAL_EXAM_KEY, T0)
     answers = key_answers(attempt.snapshot)
-    outcome = services.submit_attempt(db.session, learner, attempt.id, answers, T0)
-    replay = services.submit_attempt(db.session, learner, attempt.id, answers, T0)
-    assert outcome.certificate == "certificate" and replay.certificate is None
-    assert calls == [(learner.id, course.id, T0)]
+    with events.final_exam_passed.connected_to(listen):
+        outcome = services.submit_attempt(db.session, learner, attempt.id, answers, T0)
+        replay = services.submit_attempt(db.session, learner, attempt.id, answers, T0)
+    assert [(c["attempt"].id, c["now"], c["session"]) for c in calls] == \
+        [(attempt.id, T0, db.session)]
+    # certificate issuance, connected by the factory, answered the event
+    assert isinstance(outcome.certificate, Certificate) and replay.certificate is None
+    assert outcome.certificate.user_id == learner.id
 
 
-def test_a_failing_certificate_issue_keeps_the_passed_exam(db, course, learner, monkeypatch):
-    def broken(*args):
+def test_a_failed_module_quiz_or_exam_announces_nothing(db, course, learner):
+    calls = []
+    ready_for_exam(db, learner, course)
+    attempt = services.start_attempt(db.session, learner, course, FINAL_EXAM_KEY, T0)
+    with events.final_exam_passed.connected_to(lambda _sender, **kw: calls.append(kw)):
+        services.submit_attempt(db.session, learner, attempt.id,
+                                wrong_answers(attempt.snapshot), T0)
+    assert calls == []
+
+
+def test_a_failing_certificate_issue_keeps_the_passed_exam(app, db, course, learner,
+                                                           monkeypatch):
+    def broken(*args, **kwargs):
         raise RuntimeError("renderer unavailable")
 
-    monkeypatch.setattr(attempts, "_optional", lambda module, name: broken)
+    monkeypatch.setattr(issuer_for(app), "render_and_sign", broken)
     ready_for_exam(db, learner, course)
     attempt = services.start_attempt(db.session, learner, course, FINAL_EXAM_KEY, T0)
     outcome = services.submit_attempt(db.session, learner, attempt.id,
@@ -438,3 +451,4 @@ def test_a_failing_certificate_issue_keeps_the_passed_exam(db, course, learner, 
     db.session.commit()
     assert outcome.certificate is None and attempt.passed
     assert FINAL_EXAM_KEY in services.passed_quiz_keys(db.session, learner, course)
+    assert db.session.scalar(select(func.count(Certificate.id))) == 0

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from app.certificates import services as certificates
-from app.certificates.issuer import issuer_for
+from app.certificates.extension import issuer_for
 from app.certificates.pdf import CertificateRenderer, PdfSigner, issue_pdf, sample_facts
 from app.certificates.pki import ensure_dev_pki
 from app.verify import services
@@ -17,7 +17,7 @@ from app.verify.services import Outcome
 from tests.factories import import_example_course
 from tests.factories import meet_rule
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.renders_pdf
 
 ISSUED = datetime(2025, 5, 5, 12, 0, tzinfo=UTC)
 LATER = ISSUED + timedelta(days=30)
@@ -136,7 +136,7 @@ def renderer():
 def test_a_copy_of_our_record_signed_by_someone_else_is_tampered(db, app, certificate, renderer,
                                                                  tmp_path):
     facts = certificates.certificate_facts(db.session, certificate, "OKR Academy")
-    forged_facts = replace(facts, holder_name="Mallory Impostor")
+    forged_facts = replace(facts, payload=replace(facts.payload, holder_name="Mallory Impostor"))
     forged = issue_pdf(renderer, PdfSigner(ensure_dev_pki(tmp_path / "forger")), forged_facts)
     result = check(db, app, forged)
     assert result.outcome is Outcome.TAMPERED

@@ -40,10 +40,11 @@ def build_credential(
     image_url: str | None = None,
 ) -> dict[str, Any]:
     """Return the OpenBadgeCredential (unsigned JSON) for a certificate."""
+    payload = facts.payload
     achievement: dict[str, Any] = {
         "id": achievement_id,
         "type": ["Achievement"],
-        "name": facts.course_title,
+        "name": payload.course_title,
         "description": description,
         "criteria": {"narrative": criteria},
         "achievementType": "Certificate",
@@ -52,11 +53,11 @@ def build_credential(
         achievement["image"] = {"id": image_url, "type": "Image"}
     credential: dict[str, Any] = {
         "@context": [VC_CONTEXT, OB_CONTEXT],
-        "id": facts.verify_url,
+        "id": payload.verify_url,
         "type": ["VerifiableCredential", "OpenBadgeCredential"],
-        "name": f"{facts.wording}: {facts.course_title}",
-        "issuer": {"id": facts.issuer_url, "type": ["Profile"], "name": facts.issuer_name},
-        "validFrom": _timestamp(facts.issued_on),
+        "name": f"{facts.wording}: {payload.course_title}",
+        "issuer": {"id": payload.issuer, "type": ["Profile"], "name": facts.issuer_name},
+        "validFrom": _timestamp(payload.issued_on),
         "credentialSubject": {
             "type": ["AchievementSubject"],
             # OB 3.0 names a recipient without an account URI through an IdentityObject.
@@ -65,14 +66,14 @@ def build_credential(
                     "type": "IdentityObject",
                     "identityType": "name",
                     "hashed": False,
-                    "identityHash": facts.holder_name,
+                    "identityHash": payload.holder_name,
                 }
             ],
             "achievement": achievement,
         },
     }
-    if facts.expires_on is not None:
-        credential["validUntil"] = _timestamp(facts.expires_on)
+    if payload.expires_on is not None:
+        credential["validUntil"] = _timestamp(payload.expires_on)
     return credential
 
 

@@ -9,11 +9,11 @@ from sqlalchemy import select
 
 from app.auth.services import find_user_by_email
 from app.certificates import services
-from app.certificates.issuer import current_issuer
+from app.certificates.extension import current_issuer
 from app.certificates.pdf import CertificateTemplateError
 from app.extensions import db
 from app.models import Certificate, Course, User
-from app.models.base import utcnow
+from app.clock import utcnow
 
 certificates_group = AppGroup("certificates", help="Issue, revoke and list certificates.")
 
@@ -104,6 +104,19 @@ def list_certificates(status: str | None, q: str) -> None:
         click.echo(f"{certificate.code}  {services.certificate_state(certificate, now):<10} "
                    f"{certificate.issued_at:%Y-%m-%d}  {expires:<10}  {email:<32} "
                    f"{certificate.course_slug}")
+
+
+@certificates_group.command("expiring")
+@click.option("--days", type=click.IntRange(0, 3650), default=30, show_default=True,
+              help="Announce certificates that expire within this many days.")
+def expiring(days: int) -> None:
+    """Announce the active certificates about to expire (reminders react to it)."""
+    announced = services.announce_expiring(db.session, utcnow(), days)
+    db.session.commit()
+    for certificate in announced:
+        click.echo(f"{certificate.code}  expires {certificate.expires_at:%Y-%m-%d}  "
+                   f"{certificate.holder_name}")
+    click.echo(f"{len(announced)} certificate(s) expire within {days} days.")
 
 
 def _expiry(certificate: Certificate) -> str:

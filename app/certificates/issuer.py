@@ -1,7 +1,7 @@
 """The issuer: the keys, template renderer and PDF signer that issue certificates.
 
 One :class:`CertificateIssuer` per application, built on first use from the app's
-settings. Development generates its keys into ``KEYS_DIR`` the first time a certificate
+settings (see :mod:`app.certificates.extension`). Development generates its keys into ``KEYS_DIR`` the first time a certificate
 is issued (or the JWKS is asked for); production reads the configured key files and
 refuses to start when one is missing or unreadable, naming the setting to fix.
 
@@ -24,13 +24,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from flask import Flask, current_app
-
 from app.certificates import pki
 from app.certificates.pdf import CertificateFacts, CertificateRenderer, PdfSigner
 from app.certificates.signing import KeyConfigError, KeyRing
 
-EXTENSION_KEY = "certificates"
 SIGNING_KEY_SETTING = "SIGNING_KEY_PATH"
 VERIFY_KEYS_SETTING = "VERIFY_KEY_PATHS"
 PDF_KEY_SETTING = "PDF_SIGNING_KEY_PATH"
@@ -214,50 +211,6 @@ def shared_renderer(templates_dir: Path) -> _LockedRenderer:
         if key not in _renderers:
             _renderers[key] = _LockedRenderer(key)
         return _renderers[key]
-
-
-# --- wiring into the application ------------------------------------------------------------
-
-class _IssuerSlot:
-    """Builds the app's issuer on first use, from the settings of that moment."""
-
-    def __init__(self, app: Flask) -> None:
-        self._app = app
-        self._issuer: CertificateIssuer | None = None
-        self._lock = threading.Lock()
-
-    def get(self) -> CertificateIssuer:
-        if self._issuer is None:
-            with self._lock:
-                if self._issuer is None:
-                    self._issuer = CertificateIssuer(IssuerSettings.from_config(self._app.config))
-        return self._issuer
-
-
-def init_certificates(app: Flask) -> None:
-    """Attach the issuer to the app; in production, refuse to start without usable keys."""
-    if EXTENSION_KEY in app.extensions:
-        return
-    slot = _IssuerSlot(app)
-    app.extensions[EXTENSION_KEY] = slot
-    if app.config.get("ENV_NAME") == "production":
-        slot.get().check_configuration()
-    if not has_harfbuzz_subset():
-        log.warning("libharfbuzz-subset0 is not installed: certificate PDFs render about five "
-                    "times slower. Install the system package libharfbuzz-subset0.")
-
-
-def issuer_for(app: Flask) -> CertificateIssuer:
-    """The issuer of an application."""
-    slot = app.extensions.get(EXTENSION_KEY)
-    if slot is None:
-        raise RuntimeError("Certificates are not set up on this app: call init_certificates(app).")
-    return slot.get()
-
-
-def current_issuer() -> CertificateIssuer:
-    """The issuer of the application handling the current request or command."""
-    return issuer_for(current_app._get_current_object())
 
 
 @functools.cache

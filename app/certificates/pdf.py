@@ -27,6 +27,8 @@ from jinja2 import FileSystemLoader, StrictUndefined, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
+from app.certificates.payload import FIELDS as PAYLOAD_FIELDS
+from app.certificates.payload import SAMPLE, CertificatePayload
 from app.certificates.pki import PdfSigningConfig
 from app.certificates.signing import ALGORITHM, KeyConfigError
 
@@ -58,23 +60,16 @@ class CertificateTemplateError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class CertificateFacts:
-    """Everything printed on, or embedded in, one certificate."""
+    """Everything printed on, or embedded in, one certificate: the signed payload, the exact
+    JSON text that was signed with its signature, and what the document adds around them."""
 
-    code: str
-    holder_name: str
-    course_title: str
-    course_slug: str
-    course_version: int | str
-    issued_on: date
-    expires_on: date | None
-    issuer_name: str
-    issuer_url: str
-    verify_url: str
-    wording: str
-    organisation_name: str | None
+    payload: CertificatePayload
     payload_json: str
     signature: str
     key_id: str
+    issuer_name: str
+    wording: str
+    organisation_name: str | None
 
 
 @dataclass(slots=True)
@@ -190,23 +185,19 @@ class CertificateRenderer:
 
 def template_context(facts: CertificateFacts) -> dict[str, Any]:
     """Return the plain values a certificate template may use."""
+    payload = facts.payload
     return {
-        "code": facts.code,
-        "holder_name": facts.holder_name,
-        "course_title": facts.course_title,
-        "course_slug": facts.course_slug,
-        "course_version": str(facts.course_version),
-        "issued_on": facts.issued_on.isoformat(),
-        "issued_on_display": display_date(facts.issued_on),
-        "expires_on": facts.expires_on.isoformat() if facts.expires_on else None,
-        "expires_on_display": display_date(facts.expires_on) if facts.expires_on else None,
+        **payload.to_dict(),
+        "course_version": str(payload.course_version),
+        "issued_on_display": display_date(payload.issued_on),
+        "expires_on_display": display_date(payload.expires_on) if payload.expires_on else None,
         "issuer_name": facts.issuer_name,
-        "issuer_url": facts.issuer_url,
-        "verify_url": facts.verify_url,
+        "issuer_url": payload.issuer,
+        "verify_url": payload.verify_url,
         "wording": facts.wording,
         "organisation_name": facts.organisation_name,
         "key_id": facts.key_id,
-        "qr_svg": qr_svg(facts.verify_url),
+        "qr_svg": qr_svg(payload.verify_url),
     }
 
 
@@ -398,22 +389,10 @@ def warm_up(renderer: CertificateRenderer | None = None, signer: PdfSigner | Non
 
 
 def sample_facts(**changes: Any) -> CertificateFacts:
-    """Return plausible facts for previews, warm-up and tests."""
+    """Return plausible facts for previews, warm-up and tests; `changes` may name payload fields."""
+    payload = replace(SAMPLE, **{k: v for k, v in changes.items() if k in PAYLOAD_FIELDS})
     facts = CertificateFacts(
-        code="OKR-7K3M-Q9TB-X2HD-4FRW-9",
-        holder_name="Alex Example",
-        course_title="OKR Certification for Executives",
-        course_slug="okr-executive",
-        course_version=1,
-        issued_on=date(2026, 1, 15),
-        expires_on=date(2028, 1, 15),
-        issuer_name="OKR Academy",
-        issuer_url="https://okr-academy.example",
-        verify_url="https://okr-academy.example/verify/OKR-7K3M-Q9TB-X2HD-4FRW-9",
-        wording="Certificate of Completion",
-        organisation_name=None,
-        payload_json="{}",
-        signature="",
-        key_id="sample",
+        payload=payload, payload_json="{}", signature="", key_id="sample",
+        issuer_name="OKR Academy", wording="Certificate of Completion", organisation_name=None,
     )
-    return replace(facts, **changes)
+    return replace(facts, **{k: v for k, v in changes.items() if k not in PAYLOAD_FIELDS})

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from cryptography import x509
@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID, ObjectIdentifier
 
 from app.certificates.signing import KeyConfigError, key_directory_lock
+from app.clock import utcnow
 
 ROOT_CA_FILE = "root-ca.pem"
 ROOT_KEY_FILE = "root-ca-key.pem"
@@ -96,7 +97,7 @@ def load_pki(
             f"{KEY_SETTING} and {CERT_SETTING} do not belong together: "
             f"{key_file} is not the key of {cert_file}."
         )
-    moment = now or datetime.now(UTC)
+    moment = now or utcnow()
     if not cert.not_valid_before_utc <= moment <= cert.not_valid_after_utc:
         raise KeyConfigError(
             f"{CERT_SETTING}: {cert_file} is valid from {cert.not_valid_before_utc:%Y-%m-%d} "
@@ -116,7 +117,7 @@ def _ensure_root(directory: Path) -> tuple[ec.EllipticCurvePrivateKey, x509.Cert
         return _load_key(key_file, None), _load_cert(cert_file, CHAIN_SETTING)
     key = ec.generate_private_key(ec.SECP256R1())
     name = _name(ROOT_CA_NAME)
-    now = datetime.now(UTC)
+    now = utcnow()
     cert = (
         _builder(name, name, key.public_key(), now, now + ROOT_VALIDITY)
         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
@@ -136,14 +137,14 @@ def _leaf_needs_issuing(directory: Path) -> bool:
     if not (cert_file.exists() and key_file.exists()):
         return True
     cert = _load_cert(cert_file, CERT_SETTING)
-    return cert.not_valid_after_utc - datetime.now(UTC) < LEAF_RENEWAL_MARGIN
+    return cert.not_valid_after_utc - utcnow() < LEAF_RENEWAL_MARGIN
 
 
 def _issue_leaf(
     directory: Path, root_key: ec.EllipticCurvePrivateKey, root_cert: x509.Certificate
 ) -> None:
     key = ec.generate_private_key(ec.SECP256R1())
-    now = datetime.now(UTC)
+    now = utcnow()
     cert = (
         _builder(_name(SIGNING_NAME), root_cert.subject, key.public_key(), now, now + LEAF_VALIDITY)
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)

@@ -1,7 +1,7 @@
 """Ed25519 signatures over a certificate's canonical payload, and the keys that make them.
 
-The payload is a small JSON object with a fixed set of fields, serialised one way only
-(sorted keys, no spaces, UTF-8), so anyone holding our published JWKS can check a
+The payload (:mod:`app.certificates.payload`) is a small JSON object with a fixed set of fields,
+serialised one way only (sorted keys, no spaces, UTF-8), so anyone holding our published JWKS can check a
 certificate offline. Keys are identified by their RFC 7638 JWK thumbprint.
 
 Key files are PEM: ``ed25519-<kid>.pem`` holds a private key (the one signing key) and
@@ -20,7 +20,6 @@ import os
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -31,18 +30,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PublicKey,
 )
 
-PAYLOAD_FIELDS = frozenset(
-    {
-        "code",
-        "holder_name",
-        "course_title",
-        "course_slug",
-        "course_version",
-        "issued_on",
-        "expires_on",
-        "issuer",
-    }
-)
+from app.certificates.payload import FIELDS, canonical_json
+
+PAYLOAD_FIELDS = FIELDS
 ALGORITHM = "EdDSA"
 SIGNING_KEY_SETTING = "CERTIFICATE_SIGNING_KEY"
 VERIFICATION_KEYS_SETTING = "CERTIFICATE_VERIFICATION_KEYS"
@@ -58,16 +48,8 @@ class KeyConfigError(RuntimeError):
 
 
 def canonical_payload(facts: Mapping[str, Any]) -> bytes:
-    """Serialise certificate facts into the exact bytes that are signed."""
-    missing = PAYLOAD_FIELDS - facts.keys()
-    unknown = facts.keys() - PAYLOAD_FIELDS
-    if missing or unknown:
-        raise ValueError(
-            f"certificate payload fields: missing {sorted(missing)}, unknown {sorted(unknown)}"
-        )
-    normalised = {name: _json_value(facts[name]) for name in PAYLOAD_FIELDS}
-    text = json.dumps(normalised, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return text.encode("utf-8")
+    """Serialise certificate facts (exactly the payload's fields) into the bytes that are signed."""
+    return canonical_json(facts)
 
 
 def key_id(public_key: Ed25519PublicKey) -> str:
@@ -230,12 +212,6 @@ def key_directory_lock(directory: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(lock_file, fcntl.LOCK_UN)
-
-
-def _json_value(value: Any) -> Any:
-    if isinstance(value, date):
-        return value.isoformat()
-    return value
 
 
 def _load_private_key(path: Path, setting: str) -> Ed25519PrivateKey:

@@ -13,7 +13,7 @@ from app.courses.assets import AssetSpec, asset_reference
 from app.courses.frontmatter import Problem
 from app.courses.reader import COURSE_FILE, FINAL_EXAM_KEY, content_hash, read_course
 from app.courses.spec import CourseSpec, LessonSpec, ModuleSpec
-from app.quizzes.parser import quiz_from_dict, quiz_to_dict
+from app.courses.quiz_parser import quiz_from_dict, quiz_to_dict
 
 __all__ = [
     "AssetSpec", "CourseInvalid", "CourseSpec", "FINAL_EXAM_KEY", "LessonSpec", "ModuleSpec",

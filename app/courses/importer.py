@@ -10,13 +10,14 @@ from typing import Literal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app import events
 from app.audit import record
 from app.courses.assets import asset_reference
 from app.courses.content import CourseInvalid, course_to_dict, find_course_folders, load_course
 from app.courses.markdown import render_markdown
 from app.courses.spec import CourseSpec, ModuleSpec
 from app.models import Course, CourseAsset, CourseVersion, User, VersionLesson, VersionModule
-from app.quizzes.parser import quiz_to_dict
+from app.courses.quiz_parser import quiz_to_dict
 
 ImportStatus = Literal["created", "unchanged", "updated"]
 #: depth of a file in the course folder, for resolving its relative links
@@ -98,6 +99,8 @@ def import_spec(session: Session, spec: CourseSpec, actor: User | None = None) -
     session.flush()
     record(session, actor, f"course.{status}", "course", course.id,
            summary=f"{spec.slug} version {version.number}", content_hash=spec.content_hash)
+    events.course_published.send(None, session=session, course=course, version=version,
+                                 actor=actor, now=version.created_at)
     return ImportResult(course, version, status)
 
 

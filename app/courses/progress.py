@@ -1,7 +1,6 @@
-"""Enrolment, lesson progress, the unlock rule and the learner's dashboard."""
+"""Enrolment, lesson progress and the learner's dashboard (the rules are in `standing`)."""
 from __future__ import annotations
 
-import importlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -12,79 +11,16 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from app.audit import record
+from app.clock import utcnow
 from app.courses.catalogue import (
     LessonRef, ModuleRef, course_outline, find_lesson, version_key, version_outlines,
 )
 from app.courses.errors import CourseError, LessonLocked, LessonNotFound, NotEnrolled
+from app.courses.standing import (
+    UnlockState, completed_lessons, module_unlock_state, passed_quiz_keys,
+    passed_quiz_keys_for_courses,
+)
 from app.models import Course, CourseVersion, Enrollment, LessonProgress, User
-from app.models.base import utcnow
-
-
-# --- the unlock rule --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class UnlockState:
-    """Whether a module is open to the learner and, when it is not, why."""
-
-    unlocked: bool
-    reason: str | None = None
-
-
-def module_unlock_state(modules: Sequence[ModuleRef], completed: set[tuple[str, str]],
-                        passed_quizzes: set[str], sequential: bool) -> dict[str, UnlockState]:
-    """The unlock state of each module, by slug.
-
-    In a sequential course, module N+1 opens when module N is open, all its lessons are
-    complete and its quiz (if any) is passed; a locked module names the first module blocking it.
-
-    :param completed: (module slug, lesson slug) pairs the learner has completed
-    :param passed_quizzes: quiz keys the learner has passed (a module quiz's key is its slug)
-    """
-    states: dict[str, UnlockState] = {}
-    blocker: str | None = None
-    for module in modules:
-        states[module.slug] = UnlockState(False, blocker) if blocker else UnlockState(True)
-        if not sequential or blocker:
-            continue
-        if any(lesson.key not in completed for lesson in module.lessons):
-            blocker = f"Complete the lessons of {module.label} first."
-        elif module.has_quiz and module.slug not in passed_quizzes:
-            blocker = f"Pass the quiz of {module.label} first."
-    return states
-
-
-def passed_quiz_keys(session: Session, user: User, course: Course) -> set[str]:
-    """The quiz keys the learner has passed in the course (none until quizzes exist)."""
-    quiz_services = _quiz_services()
-    if quiz_services is None:
-        return set()
-    return set(quiz_services.passed_quiz_keys(session, user, course))
-
-
-def passed_quiz_keys_for_courses(session: Session, user: User,
-                                 courses: Sequence[Course]) -> dict[int, set[str]]:
-    """Passed quiz keys per course id; one call to the quizzes area when it offers a batch form."""
-    quiz_services = _quiz_services()
-    if quiz_services is None or not courses:
-        return {course.id: set() for course in courses}
-    batch = getattr(quiz_services, "passed_quiz_keys_for_courses", None)
-    if batch is not None:
-        found = batch(session, user, courses)
-        return {course.id: set(found.get(course.id, ())) for course in courses}
-    return {course.id: set(quiz_services.passed_quiz_keys(session, user, course))
-            for course in courses}
-
-
-def _quiz_services():
-    """`app.quizzes.services`, or None while that area does not exist."""
-    try:
-        module = importlib.import_module("app.quizzes.services")
-    except ModuleNotFoundError as exc:
-        if exc.name != "app.quizzes.services":
-            raise
-        return None
-    return module if hasattr(module, "passed_quiz_keys") else None
 
 
 # --- enrolment and progress -------------------------------------------------------------------
@@ -138,15 +74,6 @@ def record_lesson_view(session: Session, user: User, course: Course, module_slug
     )
     if result.rowcount == 0:
         raise NotEnrolled("Enrol in this course to read its lessons.")
-
-
-def completed_lessons(session: Session, user: User,
-                      course: Course) -> dict[tuple[str, str], datetime]:
-    """When the learner completed each lesson of the course, by (module slug, lesson slug)."""
-    rows = session.execute(
-        select(LessonProgress.module_slug, LessonProgress.lesson_slug, LessonProgress.completed_at)
-        .where(LessonProgress.user_id == user.id, LessonProgress.course_id == course.id))
-    return {(m, lesson): at for m, lesson, at in rows}
 
 
 def lesson_access(session: Session, user: User, course: Course, module_slug: str) -> UnlockState:
@@ -366,7 +293,7 @@ def dashboard_rows(session: Session, user: User) -> list[DashboardRow]:
         return []
     outlines = version_outlines(session, [version_key(version) for _, _, version in rows])
     completions = _completions_by_course(session, user, [course.id for _, course, _ in rows])
-    passed = passed_quiz_keys_for_courses(session, user, [course for _, course, _ in rows])
+    passed = passed_quiz_keys_for_courses(session, user, [course.id for _, course, _ in rows])
     return [
         DashboardRow(course, version, enrollment,
                      build_progress(outlines[version.id], completions.get(course.id, {}),

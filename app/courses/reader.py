@@ -10,7 +10,7 @@ from app.courses.assets import ASSETS_DIR, AssetSpec, link_problem, read_asset, 
 from app.courses.frontmatter import FrontMatter, Problem, Reporter, Settings, is_slug, read_front_matter
 from app.courses.markdown import find_links
 from app.courses.spec import CourseSpec, LessonSpec, ModuleSpec
-from app.quizzes.parser import QuizSpec, parse_quiz
+from app.courses.quiz_parser import QuizSpec, parse_quiz
 
 #: the quiz key of the final exam; a module quiz's key is its module slug
 FINAL_EXAM_KEY = "final-exam"

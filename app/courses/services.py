@@ -2,7 +2,9 @@
 
 The work is done in :mod:`app.courses.importer` (course folders into versions),
 :mod:`app.courses.catalogue` (published courses and their outlines) and
-:mod:`app.courses.progress` (enrolment, progress, the unlock rule, the dashboard).
+:mod:`app.courses.progress` (enrolment, progress, the dashboard) and
+:mod:`app.courses.standing` (the learner's standing: the unlock rule, the final exam's
+requirements, the certification rule, the renewal window).
 Functions take the session and never commit.
 """
 from __future__ import annotations
@@ -17,13 +19,19 @@ from app.courses.importer import (
     import_courses, import_spec, link_resolver,
 )
 from app.courses.progress import (
-    CourseProgress, DashboardRow, LessonStatus, ModuleProgress, UnlockState, build_progress,
-    complete_lesson, completed_lessons, course_progress, dashboard_rows, enroll,
-    find_enrollment, lesson_access, module_unlock_state, passed_quiz_keys,
-    passed_quiz_keys_for_courses, percent, record_lesson_view,
+    CourseProgress, DashboardRow, LessonStatus, ModuleProgress, build_progress, complete_lesson,
+    course_progress, dashboard_rows, enroll, find_enrollment, lesson_access, percent,
+    record_lesson_view,
+)
+from app.courses.standing import (
+    RECERTIFICATION_WINDOW, CertificationStatus, UnlockState, can_renew, certification_status,
+    completed_lessons, in_renewal_window, module_unlock_state, open_exam_requirements,
+    passed_quiz_keys, passed_quiz_keys_for_courses, renewal_opens_at,
 )
 
 __all__ = [
+    "RECERTIFICATION_WINDOW", "CertificationStatus", "can_renew", "certification_status",
+    "in_renewal_window", "open_exam_requirements", "renewal_opens_at",
     "COURSE_DEPTH", "MODULE_DEPTH", "CourseError", "CourseProgress", "DashboardRow",
     "ImportResult", "ImportStatus", "LessonLocked", "LessonNotFound", "LessonRef",
     "LessonStatus", "ModuleProgress", "ModuleRef", "NotEnrolled", "UnlockState", "asset_url",

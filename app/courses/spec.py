@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.courses.assets import AssetSpec
-from app.quizzes.spec import QuizSpec
+from app.courses.quiz_spec import QuizSpec
 
 
 @dataclass(frozen=True)

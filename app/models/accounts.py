@@ -8,7 +8,8 @@ from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
-from app.models.base import UTCDateTime, utcnow
+from app.clock import utcnow
+from app.models.base import UTCDateTime
 
 #: Every account is a learner; the other roles are granted.
 ROLES = ("learner", "trainer", "hr", "admin")

@@ -5,7 +5,8 @@ from sqlalchemy import JSON, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
-from app.models.base import UTCDateTime, utcnow
+from app.clock import utcnow
+from app.models.base import UTCDateTime
 
 
 class AuditEvent(db.Model):

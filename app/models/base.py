@@ -4,8 +4,6 @@ from datetime import timezone
 from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator
 
-from app.clock import utcnow  # noqa: F401  (column defaults take the app's one clock)
-
 
 class UTCDateTime(TypeDecorator):
     """A timezone-aware UTC datetime on every database (SQLite stores naive values)."""

@@ -7,10 +7,16 @@ from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
-from app.models.base import UTCDateTime, utcnow
+from app.clock import utcnow
+from app.models.base import UTCDateTime
 
+#: the status a certificate row records (set by issuance, renewal, revocation, suspension)
+ACTIVE, SUSPENDED, REVOKED, SUPERSEDED = "active", "suspended", "revoked", "superseded"
+STATUSES = (ACTIVE, SUSPENDED, REVOKED, SUPERSEDED)
 #: statuses that hold the learner's one live certificate for a course
-LIVE_STATUSES = ("active", "suspended")
+LIVE_STATUSES = (ACTIVE, SUSPENDED)
+#: what an active certificate is at a given moment (see `Certificate.state`)
+VALID, EXPIRED = "valid", "expired"
 
 
 class Certificate(db.Model):
@@ -37,8 +43,8 @@ class Certificate(db.Model):
     organisation_name: Mapped[str | None] = mapped_column(String(120))
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    #: active | suspended | revoked | superseded
-    status: Mapped[str] = mapped_column(String(16), default="active")
+    #: one of STATUSES
+    status: Mapped[str] = mapped_column(String(16), default=ACTIVE)
     status_reason: Mapped[str | None] = mapped_column(Text)
     status_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     status_changed_by_id: Mapped[int | None] = mapped_column(
@@ -54,6 +60,16 @@ class Certificate(db.Model):
     user = relationship("User", foreign_keys=[user_id])
     course = relationship("Course")
     previous: Mapped[Certificate | None] = relationship(remote_side=[id])
+
+    def state(self, now: datetime) -> str:
+        """What the certificate is at `now`: valid, expired, suspended, revoked or superseded."""
+        if self.status != ACTIVE:
+            return self.status
+        return EXPIRED if self.has_expired(now) else VALID
+
+    def has_expired(self, now: datetime) -> bool:
+        """True from the moment of expiry on (whatever the status)."""
+        return self.expires_at is not None and now >= self.expires_at
 
 
 class VerificationLog(db.Model):

@@ -7,7 +7,8 @@ from sqlalchemy import JSON, ForeignKey, Integer, LargeBinary, String, Text, Uni
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
-from app.models.base import UTCDateTime, utcnow
+from app.clock import utcnow
+from app.models.base import UTCDateTime
 
 
 class Course(db.Model):

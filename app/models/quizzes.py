@@ -5,7 +5,8 @@ from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, UniqueCo
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
-from app.models.base import UTCDateTime, utcnow
+from app.clock import utcnow
+from app.models.base import UTCDateTime
 
 #: the quiz key of a course's final exam; module quizzes use their module slug
 FINAL_EXAM_KEY = "final-exam"

@@ -6,16 +6,14 @@ submitted at the deadline with the answers saved before it ("Save answers" on th
 marked late. An attempt left open past its deadline is closed the same way the next time it is
 looked at.
 
-Functions take the database session, the acting user, plain data and `now`; they flush and
-never commit (the view does).
+A passed final exam is announced with `events.final_exam_passed`; certificate issuance listens
+(grading knows nothing of certificates). Functions take the database session, the acting user,
+plain data and `now`; they flush and never commit (the request does).
 """
 from __future__ import annotations
 
 import hashlib
-import importlib
-import importlib.util
 import json
-import logging
 import random
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -27,6 +25,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, defer
 
+from app import events
 from app.courses import services as course_services
 from app.models import Course, CourseVersion, QuizAttempt, User, VersionModule
 from app.models.quizzes import FINAL_EXAM_KEY, OPEN, SUBMITTED
@@ -34,16 +33,11 @@ from app.quizzes.errors import (
     AttemptClosed, AttemptNotAllowed, InvalidAnswers, QuizError, QuizNotFound, QuizUnavailable,
 )
 from app.quizzes.grading import build_snapshot, grade, result_to_dict, validate_answers
-from app.quizzes.results import open_requirements, passed_quiz_keys
-from app.quizzes.spec import QuizSpec, quiz_from_dict
+from app.courses.quiz_spec import QuizSpec, quiz_from_dict
 
 GRACE = timedelta(seconds=30)
 #: how an attempt was closed, kept in its result
 CLOSED_ON_TIME, CLOSED_LATE, CLOSED_EXPIRED = "submitted", "late", "expired"
-
-log = logging.getLogger(__name__)
-
-
 
 @dataclass(frozen=True)
 class Quiz:
@@ -87,7 +81,11 @@ class QuizOverview:
 
 @dataclass(frozen=True)
 class SubmissionOutcome:
-    """A submitted attempt; `replayed` when these answers had been graded already."""
+    """A submitted attempt; `replayed` when these answers had been graded already.
+
+    `certificate` is what the receivers of `final_exam_passed` answered (issuance, when the
+    passed exam earned a certificate), else None.
+    """
 
     attempt: QuizAttempt
     replayed: bool
@@ -205,7 +203,7 @@ def _blocker(session: Session, user: User, quiz: Quiz, attempts: list[QuizAttemp
         return QuizUnavailable(locked)
     submitted = [a for a in attempts if a.status == SUBMITTED]
     if any(a.passed for a in submitted):
-        if not (quiz.is_final_exam and _renewal_open(session, user, quiz.course, now)):
+        if not (quiz.is_final_exam and course_services.can_renew(session, user, quiz.course, now)):
             return AttemptNotAllowed("You have passed this quiz already.")
         # Recertification: limits and cooldown count again from the last pass.
         last_pass = max(a.number for a in submitted if a.passed)
@@ -221,15 +219,6 @@ def _blocker(session: Session, user: User, quiz: Quiz, attempts: list[QuizAttemp
     return None
 
 
-def _renewal_open(session: Session, user: User, course: Course, now: datetime) -> bool:
-    """True when the learner's certificate is in its renewal window (the exam reopens)."""
-    try:
-        from app.certificates.services import can_renew
-    except ImportError:
-        return False
-    return can_renew(session, user, course, now)
-
-
 def _cooldown_end(spec: QuizSpec, submitted: list[QuizAttempt]) -> datetime | None:
     """When the cooldown after the latest failed attempt ends (None without one)."""
     if not spec.cooldown_minutes or not submitted:
@@ -243,8 +232,7 @@ def _cooldown_end(spec: QuizSpec, submitted: list[QuizAttempt]) -> datetime | No
 def _lock_reason(session: Session, user: User, quiz: Quiz) -> str | None:
     """Why the quiz is still locked: a module not yet unlocked, or the exam's requirements."""
     if quiz.is_final_exam:
-        missing = open_requirements(session, user, quiz.version,
-                                    passed_quiz_keys(session, user, quiz.course))
+        missing = course_services.open_exam_requirements(session, user, quiz.version)
         if missing:
             return "The final exam opens once the rest of the course is done. " + " ".join(missing)
         return None
@@ -252,16 +240,6 @@ def _lock_reason(session: Session, user: User, quiz: Quiz) -> str | None:
     if not access.unlocked:
         return access.reason or f"Module '{quiz.module.title}' is still locked."
     return None
-
-
-def _optional(module_name: str, attribute: str) -> Any:
-    """A function of an area that may not be installed yet, or None."""
-    try:
-        if importlib.util.find_spec(module_name) is None:
-            return None
-    except ModuleNotFoundError:
-        return None
-    return getattr(importlib.import_module(module_name), attribute, None)
 
 
 # Saving and submitting
@@ -347,7 +325,8 @@ def _close(session: Session, attempt: QuizAttempt, answers: Mapping[str, Any], c
     if not changed:
         return None
     if attempt.passed and attempt.quiz_key == FINAL_EXAM_KEY:
-        return _Graded(_issue_certificate(session, attempt, now))
+        return _Graded(_first_result(events.final_exam_passed.send(
+            None, session=session, attempt=attempt, now=now)))
     return _Graded()
 
 
@@ -388,19 +367,9 @@ def submission_digest(answers: Mapping[str, Any]) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def _issue_certificate(session: Session, attempt: QuizAttempt, now: datetime) -> Any:
-    """Ask the certificates area to issue one, when it is installed."""
-    issue = _optional("app.certificates.services", "issue_certificate_if_eligible")
-    if issue is None:
-        return None
-    try:
-        with session.begin_nested():
-            return issue(session, attempt.user, attempt.course, now)
-    except Exception:
-        # The passed exam must be recorded even when issuance fails; the certificate can be
-        # issued again later from the learner's certificates page or the CLI.
-        log.exception("Certificate issuance failed after attempt %s", attempt.id)
-        return None
+def _first_result(results: list[tuple[Any, Any]]) -> Any:
+    """The first receiver's answer that is not None (the certificate a passed exam earned)."""
+    return next((value for _, value in results if value is not None), None)
 
 
 # Results, progress and the certification rule

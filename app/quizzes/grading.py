@@ -15,7 +15,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from app.quizzes.spec import QuestionSpec, QuizSpec, parse_number
+from app.courses.quiz_spec import QuestionSpec, QuizSpec, parse_number
 
 SNAPSHOT_VERSION = 1
 _KEY_FIELDS = ("answer", "tolerance", "explanation_md")

@@ -1,16 +1,17 @@
-"""Quiz results: what a learner passed, their best scores, the certification rule's standing,
-and the trainer's statistics per question."""
+"""Quiz results: a learner's best scores and the trainer's statistics per question.
+
+What a learner passed and the certification rule belong to the learner's standing
+(:mod:`app.courses.standing`)."""
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.courses import services as course_services
-from app.models import Course, CourseVersion, QuizAttempt, User
+from app.courses.standing import passed_quiz_keys
+from app.models import Course, QuizAttempt, User
 from app.models.quizzes import FINAL_EXAM_KEY, SUBMITTED
 from app.quizzes.errors import QuizNotFound
 
@@ -25,14 +26,6 @@ class QuizResultSummary:
     best_score: float | None
     passed: bool
     last_submitted_at: datetime | None
-
-
-@dataclass(frozen=True)
-class CertificationStatus:
-    """Whether the course's certification rule holds, and in plain sentences why not."""
-
-    met: bool
-    reasons: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -72,29 +65,6 @@ class QuizStatistics:
 # Finding quizzes and attempts
 
 
-def passed_quiz_keys(session: Session, user: User, course: Course) -> set[str]:
-    """Module slugs (and "final-exam") of the quizzes the learner has passed in this course."""
-    return set(session.scalars(
-        select(QuizAttempt.quiz_key).distinct()
-        .where(QuizAttempt.user_id == user.id, QuizAttempt.course_id == course.id,
-               QuizAttempt.status == SUBMITTED, QuizAttempt.passed.is_(True))
-    ))
-
-
-def passed_quiz_keys_for_courses(session: Session, user: User,
-                                 courses: Sequence[Course]) -> dict[int, set[str]]:
-    """Passed quiz keys per course id, in one query (the dashboard's batch form)."""
-    found: dict[int, set[str]] = {course.id: set() for course in courses}
-    rows = session.execute(
-        select(QuizAttempt.course_id, QuizAttempt.quiz_key).distinct()
-        .where(QuizAttempt.user_id == user.id, QuizAttempt.course_id.in_(list(found)),
-               QuizAttempt.status == SUBMITTED, QuizAttempt.passed.is_(True))
-    )
-    for course_id, quiz_key in rows:
-        found[course_id].add(quiz_key)
-    return found
-
-
 def best_results(session: Session, user: User, course: Course) -> dict[str, QuizResultSummary]:
     """Per quiz key: attempts submitted, best score and whether it was passed."""
     rows = session.execute(
@@ -121,35 +91,6 @@ def _quiz_titles(course: Course) -> dict[str, str]:
     if version.final_exam:
         titles[FINAL_EXAM_KEY] = version.final_exam["title"]
     return titles
-
-
-def certification_status(session: Session, user: User, course: Course) -> CertificationStatus:
-    """Has the learner met the course's rule: every lesson done, every quiz and the exam passed?"""
-    version = course.current_version
-    if version is None:
-        return CertificationStatus(False, ["The course has no published content yet."])
-    passed = passed_quiz_keys(session, user, course)
-    reasons = open_requirements(session, user, version, passed)
-    has_exam = version.id in course_services.versions_with_final_exam(session, [version.id])
-    if has_exam and FINAL_EXAM_KEY not in passed:
-        reasons.append("Pass the final exam.")
-    return CertificationStatus(not reasons, reasons)
-
-
-def open_requirements(session: Session, user: User, version: CourseVersion,
-                       passed: set[str]) -> list[str]:
-    """Sentences for the lessons still to complete and the module quizzes still to pass."""
-    done = set(course_services.completed_lessons(session, user, version.course))
-    outline = course_services.version_outlines(session, [course_services.version_key(version)])
-    reasons = []
-    for module in outline[version.id]:
-        completed = sum(lesson.key in done for lesson in module.lessons)
-        if completed < len(module.lessons):
-            reasons.append(f"Complete the lessons of module '{module.title}' "
-                           f"({completed} of {len(module.lessons)} done).")
-        if module.has_quiz and module.slug not in passed:
-            reasons.append(f"Pass the quiz of module '{module.title}'.")
-    return reasons
 
 
 # Statistics for trainers

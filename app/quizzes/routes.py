@@ -1,12 +1,11 @@
 """Quiz pages: overview and start, the attempt, submission, the result and trainer statistics."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from app.auth.decorators import role_required
+from app.clock import utcnow
 from app.courses import services as course_services
 from app.extensions import db
 from app.models import Course, QuizAttempt
@@ -17,27 +16,10 @@ from app.quizzes.grading import public_view
 
 bp = Blueprint("quizzes", __name__)
 
-#: HTTP status for each broken quiz rule
-STATUS = {
-    services.QuizNotFound: 404,
-    services.QuizUnavailable: 403,
-    services.AttemptNotAllowed: 409,
-    services.AttemptClosed: 409,
-    services.InvalidAnswers: 400,
-}
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
-
 
 def _learner():
     """The signed-in user as a plain model object for the services."""
     return current_user._get_current_object()
-
-
-def _status(error: services.QuizError) -> int:
-    return next((code for kind, code in STATUS.items() if isinstance(error, kind)), 400)
 
 
 def _course_or_404(slug: str) -> Course:
@@ -62,22 +44,17 @@ def start(slug: str, quiz_key: str):
     error = None
     if request.method == "POST":
         try:
-            attempt = services.start_attempt(db.session, _learner(), course, quiz_key, _now())
-        except services.QuizError as exc:
-            db.session.rollback()
-            error = exc
+            attempt = services.start_attempt(db.session, _learner(), course, quiz_key, utcnow())
+        except services.QuizError as refusal:  # said on the overview, with its 4xx
+            error = refusal
         else:
-            db.session.commit()
             return redirect(url_for(".attempt", attempt_id=attempt.id), 303)
-    try:
-        overview = services.quiz_overview(db.session, _learner(), course, quiz_key, _now())
-    except services.QuizNotFound as exc:
-        abort(404, str(exc))
-    db.session.commit()
-    status = _status(error) if error else 200
+    # an unknown quiz is QuizNotFound: the refusal handler's 404
+    overview = services.quiz_overview(db.session, _learner(), course, quiz_key, utcnow())
     return render_template("quizzes/overview.html", course=course, overview=overview,
                            error=error, final_exam_key=FINAL_EXAM_KEY,
-                           grace_seconds=int(services.GRACE.total_seconds())), status
+                           grace_seconds=int(services.GRACE.total_seconds())), \
+        error.status_code if error else 200
 
 
 @bp.route("/attempts/<int:attempt_id>")
@@ -85,8 +62,7 @@ def start(slug: str, quiz_key: str):
 def attempt(attempt_id: int):
     """The questions of an open attempt, without any part of the key."""
     attempt = _attempt_or_404(attempt_id)
-    if services.close_if_expired(db.session, attempt, _now()):
-        db.session.commit()
+    services.close_if_expired(db.session, attempt, utcnow())
     if attempt.status != services.OPEN:
         return redirect(url_for(".result", attempt_id=attempt.id), 303)
     return _render_attempt(attempt, attempt.answers or {})
@@ -123,14 +99,12 @@ def save(attempt_id: int):
     """Keep the answers so far; the learner stays on the attempt."""
     attempt = _attempt_or_404(attempt_id)
     try:
-        services.save_answers(db.session, _learner(), attempt_id, _posted_answers(attempt), _now())
-    except services.InvalidAnswers as error:
-        db.session.rollback()
+        services.save_answers(db.session, _learner(), attempt_id, _posted_answers(attempt),
+                              utcnow())
+    except services.InvalidAnswers as error:  # the questions again, the sentences on them
         return _render_attempt(attempt, attempt.answers or {}, error.sentences, 400)
     except services.AttemptClosed as error:
-        db.session.rollback()
         return _closed(attempt, error)
-    db.session.commit()
     if attempt.status != services.OPEN:  # the time ran out: the result page says how it was graded
         return redirect(url_for(".result", attempt_id=attempt.id), 303)
     flash("Your answers are saved. You can come back to this attempt later.", "success")
@@ -144,14 +118,11 @@ def submit(attempt_id: int):
     attempt = _attempt_or_404(attempt_id)
     try:
         outcome = services.submit_attempt(db.session, _learner(), attempt_id,
-                                          _posted_answers(attempt), _now())
+                                          _posted_answers(attempt), utcnow())
     except services.InvalidAnswers as error:
-        db.session.rollback()
         return _render_attempt(attempt, attempt.answers or {}, error.sentences, 400)
     except services.AttemptClosed as error:
-        db.session.rollback()
         return _closed(attempt, error)
-    db.session.commit()
     if outcome.certificate is not None:
         flash("You have met the certification rule: your certificate is ready.", "success")
     return redirect(url_for(".result", attempt_id=attempt_id), 303)
@@ -167,15 +138,15 @@ def _closed(attempt: QuizAttempt, error: services.QuizError):
 def result(attempt_id: int):
     """Score, pass or fail, feedback as the quiz allows, and what comes next."""
     attempt = _attempt_or_404(attempt_id)
-    services.close_if_expired(db.session, attempt, _now())
+    now = utcnow()
+    services.close_if_expired(db.session, attempt, now)
     if attempt.status == services.OPEN:
         return redirect(url_for(".attempt", attempt_id=attempt.id), 303)
     try:
         overview = services.quiz_overview(db.session, _learner(), attempt.course,
-                                          attempt.quiz_key, _now())
+                                          attempt.quiz_key, now)
     except services.QuizNotFound:
         overview = None  # the quiz left the course in a later version; the result still stands
-    db.session.commit()
     feedback = services.feedback_allowed(attempt)
     sections = feedback_views(attempt.snapshot, attempt.result or {}, _link_resolver(attempt)) \
         if feedback else []
@@ -188,10 +159,7 @@ def result(attempt_id: int):
 def stats(slug: str, quiz_key: str):
     """Attempts, pass rate and each question's share of right answers."""
     course = _course_or_404(slug)
-    try:
-        statistics = services.quiz_statistics(db.session, course, quiz_key)
-    except services.QuizNotFound as error:
-        abort(404, str(error))
+    statistics = services.quiz_statistics(db.session, course, quiz_key)  # or QuizNotFound: 404
     stems = {q.question_id: inline_html(q.stem_md) for q in statistics.questions}
     return render_template("quizzes/stats.html", course=course, stats=statistics, stems=stems,
                            final_exam_key=FINAL_EXAM_KEY)

@@ -5,13 +5,13 @@ on it. The command joins the certificates area's `flask certificates` group.
 """
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
 
-from app.certificates.issuer import current_issuer
+from app.certificates.extension import current_issuer
+from app.clock import utcnow
 from app.extensions import db
 from app.verify import services
 
@@ -24,7 +24,7 @@ _MAX_FILE_BYTES = 50 * 1024 * 1024
 @with_appcontext
 def verify_command(target: str) -> None:
     """Verify a certificate PDF (a file path) or a certificate code."""
-    issuer, now = current_issuer(), datetime.now(UTC)
+    issuer, now = current_issuer(), utcnow()
     path = Path(target)
     if path.is_file():
         result = services.verify_pdf(db.session, _read(path), keyring=issuer.keyring,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.certificates.payload import FIELD_ORDER as PAYLOAD_FIELD_ORDER
 from app.certificates.signing import ALGORITHM
 from app.verify.document import PdfVerdict
 from app.verify.verdict import Outcome, Verdict
@@ -43,16 +44,7 @@ def _certificate(verdict: Verdict) -> dict[str, Any] | None:
     stated = verdict.certificate
     if stated is None:
         return None
-    return {
-        "code": stated.code,
-        "holder_name": stated.holder_name,
-        "course_title": stated.course_title,
-        "course_slug": stated.course_slug,
-        "course_version": str(stated.course_version),
-        "issued_on": stated.issued_on.isoformat(),
-        "expires_on": stated.expires_on.isoformat() if stated.expires_on else None,
-        "issuer": stated.issuer,
-    }
+    return {**stated.to_dict(), "course_version": str(stated.course_version)}
 
 
 def _status(verdict: Verdict) -> dict[str, Any] | None:
@@ -112,13 +104,9 @@ SCHEMAS: dict[str, Any] = {
         "type": "object",
         "additionalProperties": False,
         "description": "What the certificate states, from its signed record; nothing else.",
-        "required": ["code", "holder_name", "course_title", "course_slug", "course_version",
-                     "issued_on", "expires_on", "issuer"],
-        "properties": {
-            "code": _STRING, "holder_name": _STRING, "course_title": _STRING,
-            "course_slug": _STRING, "course_version": _STRING, "issued_on": _DATE,
-            "expires_on": _nullable(_DATE), "issuer": _STRING,
-        },
+        "required": list(PAYLOAD_FIELD_ORDER),
+        "properties": {**{name: _STRING for name in PAYLOAD_FIELD_ORDER},
+                       "issued_on": _DATE, "expires_on": _nullable(_DATE)},
     },
     "StatusChange": {
         "type": "object",

@@ -12,14 +12,15 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 
 from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session, defer
 
 from app.certificates.codes import CodeStatus, parse_code
+from app.certificates.payload import FIELD_LABELS, CertificatePayload
 from app.certificates.signing import KeyRing
 from app.models import Certificate
+from app.models.certificates import EXPIRED, REVOKED, SUPERSEDED, SUSPENDED
 
 log = logging.getLogger(__name__)
 
@@ -54,18 +55,8 @@ HEADLINES = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class CertificateStatement:
-    """What a certificate states, read from its signed record; nothing else about the learner."""
-
-    code: str
-    holder_name: str
-    course_title: str
-    course_slug: str
-    course_version: int | str
-    issued_on: date
-    expires_on: date | None
-    issuer: str
+#: what a verdict restates of a certificate: its signed payload, nothing else about the learner
+CertificateStatement = CertificatePayload
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,13 +169,14 @@ def _status_outcome(certificate: Certificate, statement: CertificateStatement,
                     now: datetime) -> tuple[Outcome, str]:
     """The outcome for an intact record, and the sentence that explains it."""
     who = f"{statement.holder_name}'s certificate for {statement.course_title}"
-    if certificate.status == "revoked":
+    state = certificate.state(now)
+    if state == REVOKED:
         return Outcome.REVOKED, f"{who} was revoked{_on(certificate.status_changed_at)}. " \
                                 "It is no longer valid."
-    if certificate.status == "suspended":
+    if state == SUSPENDED:
         return Outcome.SUSPENDED, f"{who} is suspended{_since(certificate.status_changed_at)}. " \
                                   "It is not valid while the suspension lasts."
-    if certificate.expires_at is not None and now >= certificate.expires_at:
+    if state == EXPIRED or (state == SUPERSEDED and certificate.has_expired(now)):
         return Outcome.EXPIRED, f"{who} was genuine but expired on " \
                                 f"{display_date(statement.expires_on)}."
     until = f" until {display_date(statement.expires_on)}" if statement.expires_on else ""
@@ -193,7 +185,7 @@ def _status_outcome(certificate: Certificate, statement: CertificateStatement,
 
 def _status_notes(certificate: Certificate) -> tuple[str, ...]:
     """Extra sentences about the certificate's standing."""
-    if certificate.status == "superseded":
+    if certificate.status == SUPERSEDED:
         return ("A newer certificate for the same course replaces this one"
                 f"{_since(certificate.status_changed_at)}.",)
     return ()
@@ -207,55 +199,20 @@ def record_problems(certificate: Certificate, keyring: KeyRing) -> list[str]:
             return ["The record is signed with a key we do not publish."]
         return ["The record's digital signature does not match its contents."]
     try:
-        payload = json.loads(certificate.payload)
-    except ValueError:
+        stated = json.loads(certificate.payload)
+        issuer = stated["issuer"]
+    except (ValueError, TypeError, KeyError):
         return ["The signed record is not readable."]
-    mismatched = [name for name, value in expected_payload(certificate).items()
-                  if payload.get(name) != value]
+    mismatched = CertificatePayload.from_row(certificate, issuer).differences(stated)
     if mismatched:
-        return [f"The certificate's {', '.join(_FIELD_LABELS[n] for n in mismatched)} "
+        return [f"The certificate's {', '.join(FIELD_LABELS[n] for n in mismatched)} "
                 "differ from what was signed."]
     return []
 
 
-def expected_payload(certificate: Certificate) -> dict[str, Any]:
-    """The signed payload fields that the certificate row repeats, as they must read."""
-    return {
-        "code": certificate.code,
-        "holder_name": certificate.holder_name,
-        "course_title": certificate.course_title,
-        "course_slug": certificate.course_slug,
-        "course_version": certificate.version_number,
-        "issued_on": certificate.issued_at.date().isoformat(),
-        "expires_on": certificate.expires_at.date().isoformat()
-        if certificate.expires_at else None,
-    }
-
-
-_FIELD_LABELS = {
-    "code": "code", "holder_name": "holder name", "course_title": "course title",
-    "course_slug": "course", "course_version": "course version", "issued_on": "issue date",
-    "expires_on": "expiry date",
-}
-
-
-def statement_from_payload(payload_json: str) -> CertificateStatement:
+def statement_from_payload(payload_json: str) -> CertificatePayload:
     """Read the stated facts from a signed payload (raises ValueError when it is not one)."""
-    try:
-        payload = json.loads(payload_json)
-        expires_on = payload["expires_on"]
-        return CertificateStatement(
-            code=str(payload["code"]),
-            holder_name=str(payload["holder_name"]),
-            course_title=str(payload["course_title"]),
-            course_slug=str(payload["course_slug"]),
-            course_version=payload["course_version"],
-            issued_on=date.fromisoformat(payload["issued_on"]),
-            expires_on=date.fromisoformat(expires_on) if expires_on else None,
-            issuer=str(payload["issuer"]),
-        )
-    except (KeyError, TypeError, AttributeError, ValueError) as exc:
-        raise ValueError(f"not a certificate payload: {exc!r}") from exc
+    return CertificatePayload.from_json(payload_json)
 
 
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",

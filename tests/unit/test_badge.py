@@ -40,9 +40,9 @@ def test_credential_is_an_open_badge_verifiable_credential():
     credential = build_credential(facts, **ACHIEVEMENT)
     assert credential["@context"] == [VC_CONTEXT, OB_CONTEXT]
     assert credential["type"] == ["VerifiableCredential", "OpenBadgeCredential"]
-    assert credential["id"] == facts.verify_url
+    assert credential["id"] == facts.payload.verify_url
     assert credential["issuer"] == {
-        "id": facts.issuer_url,
+        "id": facts.payload.issuer,
         "type": ["Profile"],
         "name": facts.issuer_name,
     }
@@ -53,7 +53,7 @@ def test_credential_is_an_open_badge_verifiable_credential():
     achievement = subject["achievement"]
     assert achievement["id"] == ACHIEVEMENT["achievement_id"]
     assert achievement["type"] == ["Achievement"]
-    assert achievement["name"] == facts.course_title
+    assert achievement["name"] == facts.payload.course_title
     assert achievement["description"] == ACHIEVEMENT["description"]
     assert achievement["criteria"] == {"narrative": ACHIEVEMENT["criteria"]}
 

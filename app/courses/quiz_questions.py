@@ -6,7 +6,7 @@ import string
 from dataclasses import dataclass, field
 
 from app.courses.frontmatter import Reporter
-from app.quizzes.spec import OptionSpec, QuestionKind, QuestionSpec, parse_number
+from app.courses.quiz_spec import OptionSpec, QuestionKind, QuestionSpec, parse_number
 
 OPTION_RE = re.compile(r"^[-*+][ \t]+\[([ xX])\](?:[ \t]+(.*?))?[ \t]*$")
 NUMERIC_RE = re.compile(r"^=(?!=)[ \t]*(?P<value>.+?)[ \t]*(?:(?:±|\+/-|\+-)[ \t]*(?P<tol>.+?))?[ \t]*$")

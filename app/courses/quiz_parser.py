@@ -5,8 +5,8 @@ import re
 from dataclasses import dataclass, field
 
 from app.courses.frontmatter import Problem, Reporter, Settings, is_slug, read_front_matter
-from app.quizzes.questions import RawQuestion, SourceLine, build_question
-from app.quizzes.spec import (
+from app.courses.quiz_questions import RawQuestion, SourceLine, build_question
+from app.courses.quiz_spec import (
     FEEDBACK_MODES,
     SCORING_RULES,
     OptionSpec,

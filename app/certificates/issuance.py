@@ -1,0 +1,187 @@
+"""Issuing and renewing certificates: one live certificate per learner and course.
+
+Issuance signs the payload, renders and PDF-signs the document once and stores the bytes: every
+later download hands out exactly those bytes. A learner earns a certificate by passing the final
+exam (the receiver of `events.final_exam_passed` in :mod:`app.certificates.receivers` calls
+:func:`issue_certificate_if_eligible`); an administrator or the command line may issue one too.
+Functions take the session, plain data, `now` and the issuer; they flush and never commit.
+"""
+from __future__ import annotations
+
+import calendar
+import hashlib
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Select, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app import events
+from app.audit import record
+from app.certificates.codes import new_code
+from app.certificates.errors import NotEligible
+from app.certificates.payload import CertificatePayload
+from app.certificates.pdf import CertificateFacts
+from app.certificates.records import certificate_wording
+from app.clock import as_utc
+from app.courses import standing
+from app.models import Certificate, Course, CourseVersion, QuizAttempt, User
+from app.models.certificates import ACTIVE, SUPERSEDED, SUSPENDED
+from app.models.quizzes import FINAL_EXAM_KEY, SUBMITTED
+
+if TYPE_CHECKING:
+    from app.certificates.issuer import CertificateIssuer
+
+
+class _RenewedMeanwhile(Exception):
+    """Another request renewed the same certificate first."""
+
+
+def issue_certificate(session: Session, user: User, course: Course, now: datetime, *,
+                      actor: User | None = None, issuer: CertificateIssuer) -> Certificate:
+    """Issue the learner's certificate for the course, or return the live one they hold.
+
+    A holder in the renewal window (RECERTIFICATION_WINDOW before expiry, or any time after)
+    who has passed the final exam again gets a new certificate linked to the old one, which
+    becomes superseded in the same transaction.
+
+    :param actor: who issues (None when the learner earned it or for the command line)
+    :raises NotEligible: the rule is not met, or the live certificate is suspended
+    """
+    rule = standing.certification_status(session, user, course)
+    if not rule.met:
+        raise NotEligible(rule.reasons)
+    live = standing.live_certificate(session, user.id, course.id)
+    if live is not None and not _renewal_due(session, live, now):
+        return live
+    version = _earned_version(session, user, course)
+    certificate = _new_certificate(user, course, version, now, issuer, previous=live)
+    return _store(session, certificate, live, actor, now)
+
+
+def issue_certificate_if_eligible(session: Session, user: User, course: Course, now: datetime,
+                                  *, issuer: CertificateIssuer) -> Certificate | None:
+    """Issue (or renew) after a passed final exam; None when the rule is not met."""
+    try:
+        return issue_certificate(session, user, course, now, issuer=issuer)
+    except NotEligible:
+        return None
+
+
+def _renewal_due(session: Session, live: Certificate, now: datetime) -> bool:
+    """True when a live certificate is in its renewal window and the exam was passed again."""
+    if live.status == SUSPENDED:
+        raise NotEligible([f"Certificate {live.code} is suspended while it is reviewed; it "
+                           "cannot be renewed until the suspension is lifted."])
+    opens = standing.renewal_opens_at(live.expires_at)
+    if opens is None or now < opens:
+        return False
+    passed_at = last_final_exam_pass(session, live.user_id, live.course_id)
+    return passed_at is not None and passed_at > live.issued_at and passed_at >= opens
+
+
+def _earned_version(session: Session, user: User, course: Course) -> CourseVersion:
+    """The course version of the learner's latest passed final exam (else the current one)."""
+    version_id = session.scalar(
+        _final_exam_passes(user.id, course.id)
+        .with_only_columns(QuizAttempt.version_id)
+        .order_by(QuizAttempt.submitted_at.desc()).limit(1))
+    version = session.get(CourseVersion, version_id) if version_id else None
+    return version or course.current_version
+
+
+def _new_certificate(user: User, course: Course, version: CourseVersion, now: datetime,
+                     issuer: CertificateIssuer, previous: Certificate | None) -> Certificate:
+    """Sign the payload, render and sign the PDF: the complete record, not yet stored."""
+    now = as_utc(now)
+    expires_at = add_months(now, version.validity_months) if version.validity_months else None
+    payload = CertificatePayload.earned(new_code(), user, course, version, now, expires_at,
+                                        issuer.url)
+    facts = _signed_facts(issuer, payload, wording=certificate_wording(version),
+                          organisation_name=user.organisation.name if user.organisation else None)
+    pdf = issuer.render_and_sign(facts, version.certificate_template)
+    return Certificate(
+        code=payload.code, user_id=user.id, course_id=course.id, version_id=version.id,
+        holder_name=payload.holder_name, course_title=payload.course_title,
+        course_slug=payload.course_slug, version_number=version.number,
+        organisation_name=facts.organisation_name, issued_at=now, expires_at=expires_at,
+        status=ACTIVE, key_id=facts.key_id, payload=facts.payload_json,
+        signature=facts.signature, pdf=pdf, pdf_sha256=hashlib.sha256(pdf).hexdigest(),
+        previous_id=previous.id if previous else None,
+    )
+
+
+def _signed_facts(issuer: CertificateIssuer, payload: CertificatePayload, *, wording: str,
+                  organisation_name: str | None) -> CertificateFacts:
+    """Sign the canonical payload and return everything the PDF prints and embeds."""
+    payload_bytes = payload.canonical_bytes()
+    kid, signature = issuer.keyring.sign(payload_bytes)
+    return CertificateFacts(payload=payload, payload_json=payload_bytes.decode("utf-8"),
+                            signature=signature, key_id=kid, issuer_name=issuer.name,
+                            wording=wording, organisation_name=organisation_name)
+
+
+def _store(session: Session, certificate: Certificate, previous: Certificate | None,
+           actor: User | None, now: datetime) -> Certificate:
+    """Insert the certificate (superseding `previous`); a concurrent winner is returned instead."""
+    user_id, course_id = certificate.user_id, certificate.course_id
+    try:
+        with session.begin_nested():
+            if previous is not None:
+                _supersede(session, previous, certificate.code, actor, now)
+            session.add(certificate)
+            session.flush()
+    except (IntegrityError, _RenewedMeanwhile):
+        # The partial unique index let only one request through; hand out its certificate.
+        winner = standing.live_certificate(session, user_id, course_id)
+        if winner is None:
+            raise
+        return winner
+    action = "certificate.renew" if previous is not None else "certificate.issue"
+    record(session, actor, action, "certificate", certificate.code,
+           f"Certificate {certificate.code} issued to {certificate.holder_name} for "
+           f"{certificate.course_slug}", course=certificate.course_slug,
+           user_id=user_id, previous=previous.code if previous else None)
+    events.certificate_issued.send(None, session=session, certificate=certificate,
+                                   previous=previous, actor=actor, now=now)
+    return certificate
+
+
+def _supersede(session: Session, previous: Certificate, successor_code: str,
+               actor: User | None, now: datetime) -> None:
+    """Mark the renewed certificate superseded, unless another request did so first."""
+    changed = session.execute(
+        update(Certificate)
+        .where(Certificate.id == previous.id, Certificate.status == ACTIVE)
+        .values(status=SUPERSEDED, status_reason=f"Renewed by certificate {successor_code}.",
+                status_changed_at=as_utc(now), status_changed_by_id=actor.id if actor else None)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    session.expire(previous)
+    if not changed:
+        raise _RenewedMeanwhile
+
+
+# --- expiry and renewal -----------------------------------------------------------------------
+
+def add_months(moment: datetime, months: int) -> datetime:
+    """The same time `months` later; the day is clamped to the month's end (31 Jan -> 28 Feb)."""
+    index = moment.month - 1 + months
+    year, month = moment.year + index // 12, index % 12 + 1
+    return moment.replace(year=year, month=month,
+                          day=min(moment.day, calendar.monthrange(year, month)[1]))
+
+
+def last_final_exam_pass(session: Session, user_id: int, course_id: int) -> datetime | None:
+    """When the learner last passed the course's final exam."""
+    return session.scalar(
+        _final_exam_passes(user_id, course_id).with_only_columns(
+            func.max(QuizAttempt.submitted_at)))
+
+
+def _final_exam_passes(user_id: int, course_id: int) -> Select:
+    return select(QuizAttempt).where(
+        QuizAttempt.user_id == user_id, QuizAttempt.course_id == course_id,
+        QuizAttempt.quiz_key == FINAL_EXAM_KEY, QuizAttempt.status == SUBMITTED,
+        QuizAttempt.passed.is_(True))

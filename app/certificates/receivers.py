@@ -1,0 +1,37 @@
+"""How the certificates area reacts to events of the areas below it.
+
+Receivers are edges, like views and commands: they may look up the application's issuer, then
+call services with everything explicit. They are connected by :mod:`app.receivers`.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+from flask import current_app
+from sqlalchemy.orm import Session
+
+from app.certificates.issuance import issue_certificate_if_eligible
+from app.certificates.extension import issuer_for
+from app.models import Certificate, QuizAttempt
+
+log = logging.getLogger(__name__)
+
+
+def issue_after_exam(_sender: Any, *, session: Session, attempt: QuizAttempt,
+                     now: datetime, **_: Any) -> Certificate | None:
+    """A passed final exam earns the certificate (or renews it), in the same transaction.
+
+    The passed exam is kept even when issuance fails (rendering, keys): the failure is logged
+    and the certificate can be issued later from the learner's certificates page or the
+    command line.
+    """
+    try:
+        with session.begin_nested():
+            return issue_certificate_if_eligible(
+                session, attempt.user, attempt.course, now,
+                issuer=issuer_for(current_app._get_current_object()))
+    except Exception:
+        log.exception("Certificate issuance failed after attempt %s", attempt.id)
+        return None

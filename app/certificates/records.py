@@ -1,0 +1,183 @@
+"""Finding certificates, and what a stored certificate states (facts, badge, share links).
+
+Nothing here writes: issuance is in :mod:`app.certificates.issuance`, status changes in
+:mod:`app.certificates.status`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import Session, defer
+
+from app.certificates import badge
+from app.certificates.codes import parse_code
+from app.certificates.errors import CertificateNotFound
+from app.certificates.payload import CertificatePayload
+from app.certificates.pdf import CertificateFacts
+from app.courses import standing
+from app.courses.catalogue import version_key
+from app.models import Certificate, Course, CourseVersion, QuizAttempt, User
+from app.models.certificates import LIVE_STATUSES, STATUSES
+from app.models.quizzes import FINAL_EXAM_KEY, SUBMITTED
+
+if TYPE_CHECKING:
+    from app.certificates.issuer import CertificateIssuer
+
+DEFAULT_WORDING = "Certificate of Completion"
+BADGE_CRITERIA = ("Completed every lesson and module quiz of the course and passed its final "
+                  "exam.")
+
+
+# --- finding ----------------------------------------------------------------------------------
+
+def get_certificate(session: Session, code: str) -> Certificate:
+    """The certificate with this code as typed, or CertificateNotFound with a sentence why."""
+    parsed = parse_code(code)
+    if not parsed.ok:
+        raise CertificateNotFound(parsed.message)
+    certificate = session.scalar(select(Certificate).where(Certificate.code == parsed.canonical))
+    if certificate is None:
+        raise CertificateNotFound(f"No certificate has the code {parsed.canonical}.")
+    return certificate
+
+
+def find_certificate(session: Session, code: str) -> Certificate | None:
+    """The certificate with this code as typed, or None."""
+    try:
+        return get_certificate(session, code)
+    except CertificateNotFound:
+        return None
+
+
+def live_certificate(session: Session, user: User, course: Course) -> Certificate | None:
+    """The learner's active or suspended certificate for the course."""
+    return standing.live_certificate(session, user.id, course.id)
+
+
+def renewal_opens_at(certificate: Certificate) -> datetime | None:
+    """When the holder may renew by passing the final exam again; None if it never expires."""
+    return standing.renewal_opens_at(certificate.expires_at)
+
+
+def renewed_by(session: Session, certificate: Certificate) -> Certificate | None:
+    """The certificate that renewed this one."""
+    return session.scalar(select(Certificate).where(Certificate.previous_id == certificate.id))
+
+
+def certificates_of(session: Session, user: User) -> list[Certificate]:
+    """The learner's certificates, newest first (PDF bytes are not loaded)."""
+    return list(session.scalars(
+        select(Certificate).options(defer(Certificate.pdf))
+        .where(Certificate.user_id == user.id)
+        .order_by(Certificate.issued_at.desc(), Certificate.id.desc())))
+
+
+def certificates_by_course(session: Session, user: User) -> dict[int, Certificate]:
+    """Per course id, the learner's live certificate, else the latest one (for the dashboard)."""
+    found: dict[int, Certificate] = {}
+    for certificate in certificates_of(session, user):
+        current = found.get(certificate.course_id)
+        if current is None or (certificate.status in LIVE_STATUSES
+                               and current.status not in LIVE_STATUSES):
+            found[certificate.course_id] = certificate
+    return found
+
+
+def claimable_courses(session: Session, user: User) -> list[Course]:
+    """Courses whose final exam the learner passed but who hold no certificate for them.
+
+    A course whose certificate was revoked is not claimable: only an administrator issues again.
+    """
+    held = select(Certificate.course_id).where(Certificate.user_id == user.id)
+    passed = select(QuizAttempt.course_id).where(
+        QuizAttempt.user_id == user.id, QuizAttempt.quiz_key == FINAL_EXAM_KEY,
+        QuizAttempt.status == SUBMITTED, QuizAttempt.passed.is_(True))
+    return list(session.scalars(
+        select(Course).where(Course.id.in_(passed), Course.id.not_in(held))
+        .order_by(Course.title)))
+
+
+def search_certificates(q: str = "", status: str | None = None) -> Select:
+    """Certificates matching a code, holder name, email or course slug, newest first."""
+    stmt = (select(Certificate).join(User, Certificate.user_id == User.id)
+            .options(defer(Certificate.pdf))
+            .order_by(Certificate.issued_at.desc(), Certificate.id.desc()))
+    q = q.strip()
+    if q:
+        parsed = parse_code(q)
+        like = f"%{q.lower()}%"
+        stmt = stmt.where(or_(
+            Certificate.code == (parsed.canonical or q.upper()),
+            func.lower(Certificate.holder_name).like(like), func.lower(User.email).like(like),
+            Certificate.course_slug == q.lower()))
+    if status in STATUSES:
+        stmt = stmt.where(Certificate.status == status)
+    return stmt
+
+
+# --- what a stored certificate states -----------------------------------------------------------
+
+def certificate_facts(session: Session, certificate: Certificate,
+                      issuer_name: str) -> CertificateFacts:
+    """The facts of an issued certificate, rebuilt from its signed payload (never re-signed)."""
+    version = session.get(CourseVersion, certificate.version_id)
+    return CertificateFacts(
+        payload=CertificatePayload.from_json(certificate.payload),
+        payload_json=certificate.payload, signature=certificate.signature,
+        key_id=certificate.key_id, issuer_name=issuer_name,
+        wording=certificate_wording(version), organisation_name=certificate.organisation_name)
+
+
+def certificate_wording(version: CourseVersion | None) -> str:
+    """The headline a course version prints on its certificates.
+
+    It sits in the version's whole course spec, which is large: each process reads it once per
+    version (a version never changes; the content hash guards against a reused id).
+    """
+    if version is None:
+        return DEFAULT_WORDING
+    key = version_key(version)
+    wording = _WORDINGS.get(key)
+    if wording is None:
+        spec = version.spec if isinstance(version.spec, dict) else {}
+        if len(_WORDINGS) >= 256:
+            _WORDINGS.clear()
+        wording = _WORDINGS[key] = spec.get("certificate_wording") or DEFAULT_WORDING
+    return wording
+
+
+_WORDINGS: dict[tuple[int, str], str] = {}
+
+
+@dataclass(frozen=True)
+class OpenBadge:
+    """A certificate as an Open Badges 3.0 credential: readable JSON and the signed VC-JWT."""
+
+    credential: dict[str, Any]
+    token: str
+
+
+def open_badge(session: Session, certificate: Certificate,
+               issuer: CertificateIssuer) -> OpenBadge:
+    """The certificate's Open Badges credential, signed with the issuer's Ed25519 key."""
+    facts = certificate_facts(session, certificate, issuer.name)
+    version = session.get(CourseVersion, certificate.version_id)
+    details = {
+        "achievement_id": f"{facts.payload.issuer}/courses/{facts.payload.course_slug}",
+        "description": (version.summary if version else "") or facts.payload.course_title,
+        "criteria": BADGE_CRITERIA,
+    }
+    credential = badge.build_credential(facts, **details)
+    return OpenBadge(credential, badge.sign_credential(credential, issuer.keyring))
+
+
+def linkedin_url(certificate: Certificate, issuer_name: str) -> str:
+    """LinkedIn's "add licence or certification" link, pre-filled for this certificate."""
+    expires_on = certificate.expires_at.date() if certificate.expires_at else None
+    payload = CertificatePayload.from_json(certificate.payload)
+    return badge.linkedin_add_url(
+        certificate.course_title, issuer_name, certificate.issued_at.date(), expires_on,
+        certificate.code, payload.verify_url)

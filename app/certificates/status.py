@@ -1,0 +1,148 @@
+"""Revoking, suspending and reinstating certificates, and what a certificate is today.
+
+Each change is a guarded UPDATE (only if nobody changed the status meanwhile), audited, and
+announced with its event (`certificate_revoked`, `certificate_suspended`,
+`certificate_reinstated`). Functions flush and never commit.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, defer
+
+from app import events
+from app.audit import record
+from app.certificates.errors import StatusChangeRefused
+from app.certificates.records import get_certificate, renewed_by
+from app.clock import as_utc
+from app.models import Certificate, User
+from app.models.certificates import ACTIVE, EXPIRED, REVOKED, SUPERSEDED, SUSPENDED, VALID
+
+REASON_MAX_LENGTH = 500
+#: what the learner sees for each state (see `Certificate.state`)
+STATE_LABELS = {
+    VALID: "Valid", EXPIRED: "Expired", SUSPENDED: "Suspended", REVOKED: "Revoked",
+    SUPERSEDED: "Renewed",
+}
+#: audit action, past tense and event of each status change
+_STATUS_ACTIONS = {
+    REVOKED: ("revoke", "revoked", events.certificate_revoked),
+    SUSPENDED: ("suspend", "suspended", events.certificate_suspended),
+    ACTIVE: ("unsuspend", "unsuspended", events.certificate_reinstated),
+}
+
+
+def certificate_state(certificate: Certificate, now: datetime) -> str:
+    """valid, expired, suspended, revoked or superseded: what the certificate is at `now`."""
+    return certificate.state(now)
+
+
+def announce_expiring(session: Session, now: datetime, within_days: int) -> list[Certificate]:
+    """Send `certificate_expiring` for each active certificate expiring within the days given.
+
+    :param within_days: how far ahead to look (a reminder job runs this once a day)
+    """
+    if within_days < 0:
+        raise ValueError("within_days must not be negative")
+    until = now + timedelta(days=within_days)
+    expiring = list(session.scalars(
+        select(Certificate).options(defer(Certificate.pdf))
+        .where(Certificate.status == ACTIVE, Certificate.expires_at > now,
+               Certificate.expires_at <= until)
+        .order_by(Certificate.expires_at, Certificate.id)))
+    for certificate in expiring:
+        days_left = (certificate.expires_at - now).days
+        events.certificate_expiring.send(None, session=session, certificate=certificate,
+                                         days_left=days_left, now=now)
+    return expiring
+
+
+def revoke(session: Session, actor: User | None, code: str, reason: str,
+           now: datetime) -> Certificate:
+    """Revoke a certificate for good, keeping the reason and the time.
+
+    :raises CertificateNotFound: unknown, malformed or mistyped code
+    :raises StatusChangeRefused: revoked already, or no reason given
+    """
+    certificate = get_certificate(session, code)
+    reason = _required_reason(reason, "revoking")
+    if certificate.status == REVOKED:
+        raise StatusChangeRefused(
+            f"Certificate {certificate.code} was already revoked on "
+            f"{day_text(certificate.status_changed_at)}: {certificate.status_reason}")
+    return _change_status(session, actor, certificate, REVOKED, reason, now)
+
+
+def suspend(session: Session, actor: User | None, code: str, reason: str,
+            now: datetime) -> Certificate:
+    """Suspend an active certificate while it is investigated; unsuspend() lifts it."""
+    certificate = get_certificate(session, code)
+    reason = _required_reason(reason, "suspending")
+    if certificate.status != ACTIVE:
+        raise StatusChangeRefused(_not_active_sentence(session, certificate, "suspended"))
+    return _change_status(session, actor, certificate, SUSPENDED, reason, now)
+
+
+def unsuspend(session: Session, actor: User | None, code: str, now: datetime,
+              reason: str | None = None) -> Certificate:
+    """Lift a suspension: the certificate is active again."""
+    certificate = get_certificate(session, code)
+    if certificate.status != SUSPENDED:
+        raise StatusChangeRefused(
+            f"Certificate {certificate.code} is not suspended (it is {certificate.status}).")
+    note = (reason or "").strip()[:REASON_MAX_LENGTH] or None
+    return _change_status(session, actor, certificate, ACTIVE, note, now,
+                          lifted=certificate.status_reason)
+
+
+def _change_status(session: Session, actor: User | None, certificate: Certificate,
+                   status: str, reason: str | None, now: datetime, **details: Any) -> Certificate:
+    """Apply a status change only if nobody changed the status meanwhile; audit it."""
+    before = certificate.status
+    changed = session.execute(
+        update(Certificate).where(Certificate.id == certificate.id, Certificate.status == before)
+        .values(status=status, status_reason=reason if status != ACTIVE else None,
+                status_changed_at=as_utc(now), status_changed_by_id=actor.id if actor else None)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    session.refresh(certificate)
+    if not changed:
+        raise StatusChangeRefused(f"Certificate {certificate.code} changed meanwhile; it is "
+                                  f"now {certificate.status}. Please check and try again.")
+    action, done, signal = _STATUS_ACTIONS[status]
+    record(session, actor, f"certificate.{action}", "certificate", certificate.code,
+           f"Certificate {certificate.code} {done}", reason=reason, previous_status=before,
+           **details)
+    signal.send(None, session=session, certificate=certificate, actor=actor, reason=reason,
+                now=now)
+    return certificate
+
+
+def _required_reason(reason: str | None, doing: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise StatusChangeRefused(f"Give a reason for {doing} the certificate; it is kept and "
+                                  "shown on verification.")
+    if len(reason) > REASON_MAX_LENGTH:
+        raise StatusChangeRefused(f"Keep the reason under {REASON_MAX_LENGTH} characters.")
+    return reason
+
+
+def _not_active_sentence(session: Session, certificate: Certificate, wanted: str) -> str:
+    code = certificate.code
+    if certificate.status == SUSPENDED:
+        return f"Certificate {code} is already suspended: {certificate.status_reason}"
+    if certificate.status == REVOKED:
+        return f"Certificate {code} was revoked; a revoked certificate cannot be {wanted}."
+    successor = renewed_by(session, certificate)
+    newer = f" by {successor.code}" if successor else ""
+    return f"Certificate {code} was renewed{newer}; act on the newer certificate instead."
+
+
+
+
+def day_text(moment: datetime) -> str:
+    """A day as sentences print it: 5 March 2026."""
+    return f"{moment.day} {moment:%B %Y}"

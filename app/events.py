@@ -1,0 +1,67 @@
+"""Domain events: what happened, announced to whoever reacts to it.
+
+Areas depend on each other in one direction only (see the README's layout section):
+``models`` <- ``courses`` <- ``quizzes`` <- ``certificates`` <- ``verify`` <- ``hr``,
+``authoring``, ``admin``, with ``auth`` beside them. A lower area never calls up into a higher
+one. When something it did calls for a reaction elsewhere (a passed exam earns a certificate, an
+issued certificate is mailed), it sends one of the signals below and the higher area listens.
+
+Rules every signal follows:
+
+- Senders are services. They send *after* the change is flushed, inside the caller's
+  transaction, with keyword arguments only; the sender (first argument) is always ``None``.
+- Every signal carries ``session`` (the SQLAlchemy session of the unit of work) and ``now`` (the
+  moment of the change), so a receiver writes in the same transaction and uses the same clock.
+  Whatever a receiver writes is committed or rolled back with the change that caused it: a
+  reaction that must survive a rollback (a mail) writes an outbox row, and a job delivers it.
+- A receiver may raise only when the change itself must fail; a receiver whose work may fail
+  without undoing the change catches its own errors (see certificate issuance).
+- Receivers are connected in one place, :func:`app.receivers.connect_receivers`, which the
+  application factory calls. A new reaction (a mail, a webhook, an audit entry) is a function in
+  the area that owns it, connected there.
+
+The signals and their arguments (besides ``session`` and ``now``):
+
+``final_exam_passed``
+    ``attempt`` (the graded ``QuizAttempt``). Sent by quiz grading when an attempt at a course's
+    final exam closes passed. Certificate issuance listens; its return value (the certificate,
+    or None) reaches the caller of grading.
+``certificate_issued``
+    ``certificate``, ``previous`` (the certificate it renews, or None), ``actor`` (None when
+    earned). Sent by issuance and renewal.
+``certificate_revoked`` / ``certificate_suspended`` / ``certificate_reinstated``
+    ``certificate``, ``actor``, ``reason``. Sent by the status changes of certificates
+    (reinstated: a suspension lifted).
+``certificate_expiring``
+    ``certificate``, ``days_left``. Sent by ``flask certificates expiring`` for each active
+    certificate inside the given number of days before its expiry.
+``course_published``
+    ``course``, ``version``, ``actor`` (None for the importer). Sent when a new version of a
+    course becomes current, by the importer or the studio.
+``user_registered``
+    ``user``. Sent when an account is created (registration, an admin, the command line).
+``password_changed``
+    ``user``. Sent when a user's password changes.
+``user_deactivated``
+    ``user``, ``actor``. Sent when an administrator deactivates an account.
+"""
+from __future__ import annotations
+
+from blinker import Namespace
+
+_signals = Namespace()
+
+final_exam_passed = _signals.signal("final-exam-passed")
+certificate_issued = _signals.signal("certificate-issued")
+certificate_revoked = _signals.signal("certificate-revoked")
+certificate_suspended = _signals.signal("certificate-suspended")
+certificate_reinstated = _signals.signal("certificate-reinstated")
+certificate_expiring = _signals.signal("certificate-expiring")
+course_published = _signals.signal("course-published")
+user_registered = _signals.signal("user-registered")
+password_changed = _signals.signal("password-changed")
+user_deactivated = _signals.signal("user-deactivated")
+
+ALL = (final_exam_passed, certificate_issued, certificate_revoked, certificate_suspended,
+       certificate_reinstated, certificate_expiring, course_published, user_registered,
+       password_changed, user_deactivated)
