@@ -53,6 +53,12 @@ def take_quiz(db, user, course, quiz_key: str, now: datetime = QUIZ_TIME, *,
 
 def meet_rule(db, user, course, now: datetime = QUIZ_TIME) -> None:
     """Enrol, complete every lesson, pass every quiz and the final exam of the example course."""
+    ready_for_exam(db, user, course, now)
+    take_quiz(db, user, course, FINAL_EXAM_KEY, now)
+
+
+def ready_for_exam(db, user, course, now: datetime = QUIZ_TIME) -> None:
+    """Enrol, complete every lesson and pass every module quiz: all but the final exam."""
     course_services.enroll(db.session, user, course, now)
     for module in EXAMPLE_MODULES:
         for lesson in course.current_version.lessons:
@@ -61,7 +67,6 @@ def meet_rule(db, user, course, now: datetime = QUIZ_TIME) -> None:
                                                 now)
         db.session.commit()
         take_quiz(db, user, course, module, now)
-    take_quiz(db, user, course, FINAL_EXAM_KEY, now)
 
 
 def statements_run(db, action: Callable[[], object]) -> list[str]:

@@ -14,10 +14,9 @@ from app.auth import services as accounts
 from app.certificates import services as certificates
 from app.models import AuditEvent, Certificate
 from app.models.quizzes import FINAL_EXAM_KEY
-from app.courses import services as course_services
 from app.quizzes import services as quiz_services
 from tests.factories import (
-    EXAMPLE_MODULES, QUIZ_TIME, import_example_course, meet_rule, snapshot_answers, take_quiz,
+    QUIZ_TIME, import_example_course, meet_rule, ready_for_exam, snapshot_answers, take_quiz,
 )
 
 LATER = QUIZ_TIME + timedelta(days=1)
@@ -71,13 +70,7 @@ def test_a_rolled_back_exam_leaves_no_certificate(db, make_user, course):
     user = make_user()
     meet_rule(db, user, course)  # the first certificate; then the same steps for a second learner
     other = make_user()
-    course_services.enroll(db.session, other, course, QUIZ_TIME)
-    for module in EXAMPLE_MODULES:
-        for lesson in course.current_version.lessons:
-            if lesson.module_slug == module:
-                course_services.complete_lesson(db.session, other, course, module, lesson.slug,
-                                                QUIZ_TIME)
-        take_quiz(db, other, course, module)
+    ready_for_exam(db, other, course)
     attempt = quiz_services.start_attempt(db.session, other, course, FINAL_EXAM_KEY, QUIZ_TIME)
     db.session.commit()
     with heard(events.certificate_issued) as issued:

@@ -82,6 +82,17 @@ def unsuspend(code: str, reason: str) -> None:
     click.echo(f"{certificate.code} is active again.")
 
 
+@certificates_group.command("allow-recertification")
+@click.argument("code")
+@click.option("--reason", required=True, help="Why a new certificate may be earned (audited).")
+def allow_recertification(code: str, reason: str) -> None:
+    """Let the holder of the revoked certificate CODE earn a new one by passing the exam again."""
+    certificate = _change(lambda: services.allow_recertification(db.session, None, code, reason,
+                                                                 utcnow()))
+    click.echo(f"{certificate.holder_name} may earn a new certificate for "
+               f"{certificate.course_slug} by passing the final exam again.")
+
+
 def _change(apply) -> Certificate:
     """Run a status change and commit it, or exit 1 with the service's sentence."""
     try:

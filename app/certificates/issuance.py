@@ -47,13 +47,16 @@ def issue_certificate(session: Session, user: User, course: Course, now: datetim
     becomes superseded in the same transaction.
 
     :param actor: who issues (None when the learner earned it or for the command line)
-    :raises NotEligible: the rule is not met, or the live certificate is suspended
+    :raises NotEligible: the rule is not met, the live certificate is suspended, or the last
+        certificate was revoked and no recertification was allowed since
     """
     rule = standing.certification_status(session, user, course)
     if not rule.met:
         raise NotEligible(rule.reasons)
     live = standing.live_certificate(session, user.id, course.id)
-    if live is not None and not _renewal_due(session, live, now):
+    if live is None:
+        _refuse_after_revocation(session, user, course)
+    elif not _renewal_due(session, live, now):
         return live
     version = _earned_version(session, user, course)
     certificate = _new_certificate(user, course, version, now, issuer, previous=live)
@@ -79,6 +82,20 @@ def _renewal_due(session: Session, live: Certificate, now: datetime) -> bool:
         return False
     passed_at = last_final_exam_pass(session, live.user_id, live.course_id)
     return passed_at is not None and passed_at > live.issued_at and passed_at >= opens
+
+
+def _refuse_after_revocation(session: Session, user: User, course: Course) -> None:
+    """A revoked certificate blocks a new one until an administrator allows recertification;
+    after that, only a final exam passed since the permission earns one."""
+    latest = standing.latest_certificate(session, user.id, course.id)
+    if standing.revocation_hold(latest):
+        raise NotEligible([f"Certificate {latest.code} was revoked; a new certificate is issued "
+                           "only after an administrator allows recertification."])
+    if standing.recertification_allowed(latest):
+        passed_at = last_final_exam_pass(session, user.id, course.id)
+        if passed_at is None or passed_at < latest.recertification_allowed_at:
+            raise NotEligible(["Pass the final exam again: recertification was allowed after "
+                               f"certificate {latest.code} was revoked."])
 
 
 def _earned_version(session: Session, user: User, course: Course) -> CourseVersion:

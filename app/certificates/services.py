@@ -22,8 +22,8 @@ from app.certificates.records import (
     search_certificates,
 )
 from app.certificates.status import (
-    REASON_MAX_LENGTH, STATE_LABELS, announce_expiring, certificate_state, revoke, suspend,
-    unsuspend,
+    REASON_MAX_LENGTH, STATE_LABELS, allow_recertification, announce_expiring, certificate_state,
+    revoke, suspend, unsuspend,
 )
 from app.courses.standing import RECERTIFICATION_WINDOW, can_renew
 from app.models.certificates import (
@@ -34,7 +34,7 @@ __all__ = [
     "ACTIVE", "BADGE_CRITERIA", "DEFAULT_WORDING", "EXPIRED", "LIVE_STATUSES",
     "REASON_MAX_LENGTH", "RECERTIFICATION_WINDOW", "REVOKED", "STATE_LABELS", "STATUSES",
     "SUPERSEDED", "SUSPENDED", "VALID", "CertificateError", "CertificateNotFound", "NotEligible",
-    "OpenBadge", "StatusChangeRefused", "add_months", "announce_expiring", "can_renew", "certificate_facts",
+    "OpenBadge", "StatusChangeRefused", "add_months", "allow_recertification", "announce_expiring", "can_renew", "certificate_facts",
     "certificate_state", "certificate_wording", "certificates_by_course", "certificates_of",
     "claimable_courses", "find_certificate", "get_certificate", "issue_certificate",
     "issue_certificate_if_eligible", "last_final_exam_pass", "linkedin_url", "live_certificate",

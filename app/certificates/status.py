@@ -16,6 +16,7 @@ from app import events
 from app.audit import record
 from app.certificates.errors import StatusChangeRefused
 from app.certificates.records import get_certificate, renewed_by
+from app.courses.standing import latest_certificate
 from app.clock import as_utc
 from app.models import Certificate, User
 from app.models.certificates import ACTIVE, EXPIRED, REVOKED, SUPERSEDED, SUSPENDED, VALID
@@ -95,6 +96,45 @@ def unsuspend(session: Session, actor: User | None, code: str, now: datetime,
     note = (reason or "").strip()[:REASON_MAX_LENGTH] or None
     return _change_status(session, actor, certificate, ACTIVE, note, now,
                           lifted=certificate.status_reason)
+
+
+def allow_recertification(session: Session, actor: User | None, code: str, reason: str,
+                          now: datetime) -> Certificate:
+    """Let the holder of a revoked certificate earn a new one by passing the final exam again.
+
+    The revoked certificate stays revoked; the permission is kept on it and audited.
+
+    :raises StatusChangeRefused: not revoked, allowed already, a newer certificate exists, or no
+        reason given
+    """
+    certificate = get_certificate(session, code)
+    reason = _required_reason(reason, "allowing recertification after")
+    if certificate.status != REVOKED:
+        raise StatusChangeRefused(f"Certificate {certificate.code} is not revoked (it is "
+                                  f"{certificate.status}); only a revoked certificate holds back "
+                                  "a new one.")
+    if certificate.recertification_allowed_at is not None:
+        allowed_on = day_text(certificate.recertification_allowed_at)
+        raise StatusChangeRefused(f"Recertification after certificate {certificate.code} was "
+                                  f"already allowed on {allowed_on}.")
+    if latest_certificate(session, certificate.user_id, certificate.course_id) is not certificate:
+        raise StatusChangeRefused(f"A newer certificate than {certificate.code} exists for this "
+                                  "learner and course.")
+    changed = session.execute(
+        update(Certificate)
+        .where(Certificate.id == certificate.id, Certificate.status == REVOKED,
+               Certificate.recertification_allowed_at.is_(None))
+        .values(recertification_allowed_at=as_utc(now),
+                recertification_allowed_by_id=actor.id if actor else None)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    session.refresh(certificate)
+    if not changed:
+        raise StatusChangeRefused(f"Certificate {certificate.code} changed meanwhile. Please "
+                                  "check and try again.")
+    record(session, actor, "certificate.allow_recertification", "certificate", certificate.code,
+           f"Recertification allowed after certificate {certificate.code}", reason=reason)
+    return certificate
 
 
 def _change_status(session: Session, actor: User | None, certificate: Certificate,

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from app.courses.catalogue import ModuleRef, version_key, version_outlines, versions_with_final_exam
 from app.models import Certificate, Course, CourseVersion, LessonProgress, QuizAttempt, User
-from app.models.certificates import ACTIVE, LIVE_STATUSES
+from app.models.certificates import ACTIVE, LIVE_STATUSES, REVOKED
 from app.models.quizzes import FINAL_EXAM_KEY, SUBMITTED
 
 #: a holder may renew this long before expiry, and any time after it
@@ -158,7 +158,29 @@ def live_certificate(session: Session, user_id: int, course_id: int) -> Certific
         Certificate.status.in_(LIVE_STATUSES)))
 
 
+def latest_certificate(session: Session, user_id: int, course_id: int) -> Certificate | None:
+    """The learner's most recently issued certificate for the course, whatever its status."""
+    return session.scalar(select(Certificate).where(
+        Certificate.user_id == user_id, Certificate.course_id == course_id)
+        .order_by(Certificate.id.desc()).limit(1))
+
+
+def revocation_hold(certificate: Certificate | None) -> bool:
+    """True when a revoked certificate forbids a new one (no recertification allowed yet)."""
+    return certificate is not None and certificate.status == REVOKED \
+        and certificate.recertification_allowed_at is None
+
+
+def recertification_allowed(certificate: Certificate | None) -> bool:
+    """True when an administrator allowed a new certificate after this revoked one."""
+    return certificate is not None and certificate.status == REVOKED \
+        and certificate.recertification_allowed_at is not None
+
+
 def can_renew(session: Session, user: User, course: Course, now: datetime) -> bool:
-    """True when the learner's certificate is in its renewal window (the exam reopens)."""
+    """True when the final exam reopens for a certified learner: their certificate is in its
+    renewal window, or it was revoked and an administrator allowed recertification."""
     live = live_certificate(session, user.id, course.id)
-    return live is not None and in_renewal_window(live.status, live.expires_at, now)
+    if live is not None:
+        return in_renewal_window(live.status, live.expires_at, now)
+    return recertification_allowed(latest_certificate(session, user.id, course.id))

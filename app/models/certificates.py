@@ -56,6 +56,10 @@ class Certificate(db.Model):
     pdf: Mapped[bytes] = mapped_column(LargeBinary)
     pdf_sha256: Mapped[str] = mapped_column(String(64), index=True)
     previous_id: Mapped[int | None] = mapped_column(ForeignKey("certificates.id"))
+    #: set when an administrator allows the holder of a revoked certificate to earn a new one
+    recertification_allowed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    recertification_allowed_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"))
 
     user = relationship("User", foreign_keys=[user_id])
     course = relationship("Course")

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
+from app.certificates.signing import KeyRing
 from app.models import VerificationLog
 from app.verify.bulk import (
     BULK_MAX_ROWS, BulkInputError, BulkReport, BulkRow, report_csv, verify_bulk,
@@ -22,7 +23,7 @@ from app.verify.bulk import (
 from app.verify.document import PdfFinding, PdfVerdict, verify_pdf
 from app.verify.logbook import ASYNCHRONOUS_COMMIT
 from app.verify.verdict import (
-    HEADLINES, CertificateStatement, Outcome, Verdict, display_date, judge_certificate,
+    HEADLINES, Outcome, Verdict, display_date, judge_certificate,
     verify_certificate, verify_many,
 )
 
@@ -32,11 +33,11 @@ LOGGED_CODE_LENGTH = 64
 
 __all__ = [
     "BULK_MAX_ROWS", "CHANNELS", "HEADLINES", "BulkInputError", "BulkReport", "BulkRow",
-    "CertificateStatement", "Outcome", "PdfFinding", "PdfVerdict", "Verdict", "client_digest",
+    "Outcome", "PdfFinding", "PdfVerdict", "Verdict", "client_digest",
     "display_date", "judge_certificate", "log_entries", "log_verification", "log_verifications",
     "logged_code",
-    "report_csv", "verification_counts", "verify_bulk", "verify_certificate", "verify_many",
-    "verify_pdf",
+    "report_csv", "verification_counts", "verify_and_log_bulk", "verify_bulk",
+    "verify_certificate", "verify_many", "verify_pdf",
 ]
 
 
@@ -74,6 +75,18 @@ def log_verifications(session: Session, entries: Iterable[tuple[str, str]], *, c
         _relaxed_durability(session)
         session.execute(insert(VerificationLog), values)
     return len(values)
+
+
+def verify_and_log_bulk(session: Session, rows: Sequence[Sequence[str]], *, keyring: KeyRing,
+                        client: str | None, now: datetime) -> BulkReport:
+    """Verify every row of an uploaded CSV and log each verdict (channel bulk).
+
+    :raises BulkInputError: the rows hold no column of codes, or too many rows
+    """
+    report = verify_bulk(session, rows, keyring=keyring, now=now)
+    log_verifications(session, ((logged_code(row.verdict, row.code_text), row.verdict.outcome)
+                                for row in report.rows), channel="bulk", client=client, now=now)
+    return report
 
 
 def log_entries(entries: Iterable[tuple[str, str]], *, channel: str, client: str | None,

@@ -55,10 +55,6 @@ HEADLINES = {
 }
 
 
-#: what a verdict restates of a certificate: its signed payload, nothing else about the learner
-CertificateStatement = CertificatePayload
-
-
 @dataclass(frozen=True, slots=True)
 class Verdict:
     """The answer to "is this certificate real, and is it still valid?"."""
@@ -67,7 +63,8 @@ class Verdict:
     code: str | None
     summary: str
     reasons: tuple[str, ...] = ()
-    certificate: CertificateStatement | None = None
+    #: what the certificate states: its signed payload, nothing else about the learner
+    certificate: CertificatePayload | None = None
     status_reason: str | None = None
     status_changed_at: datetime | None = None
     key_id: str | None = None
@@ -142,7 +139,7 @@ def judge_certificate(certificate: Certificate, *, keyring: KeyRing, now: dateti
     statement = None
     if not problems:
         try:
-            statement = statement_from_payload(certificate.payload)
+            statement = CertificatePayload.from_json(certificate.payload)
         except ValueError:
             problems = ["The signed record is not readable."]
     if problems or statement is None:
@@ -165,7 +162,7 @@ def judge_certificate(certificate: Certificate, *, keyring: KeyRing, now: dateti
     )
 
 
-def _status_outcome(certificate: Certificate, statement: CertificateStatement,
+def _status_outcome(certificate: Certificate, statement: CertificatePayload,
                     now: datetime) -> tuple[Outcome, str]:
     """The outcome for an intact record, and the sentence that explains it."""
     who = f"{statement.holder_name}'s certificate for {statement.course_title}"
@@ -208,11 +205,6 @@ def record_problems(certificate: Certificate, keyring: KeyRing) -> list[str]:
         return [f"The certificate's {', '.join(FIELD_LABELS[n] for n in mismatched)} "
                 "differ from what was signed."]
     return []
-
-
-def statement_from_payload(payload_json: str) -> CertificatePayload:
-    """Read the stated facts from a signed payload (raises ValueError when it is not one)."""
-    return CertificatePayload.from_json(payload_json)
 
 
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
