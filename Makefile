@@ -27,7 +27,7 @@ migrate: install
 	$(BIN)/flask db upgrade
 
 courses: migrate
-	@if $(BIN)/flask courses --help >/dev/null 2>&1; then $(BIN)/flask courses import; fi
+	$(BIN)/flask courses import
 
 demo: migrate
 	$(BIN)/flask users demo

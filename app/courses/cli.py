@@ -46,14 +46,20 @@ def validate(path: str | None) -> None:
 
 @courses_group.command("import")
 @click.argument("path", required=False, type=click.Path(file_okay=False))
-def import_courses(path: str | None) -> None:
-    """Import a course folder (or every course under PATH; default COURSES_DIR), all or nothing."""
+@click.option("--force", is_flag=True,
+              help="Replace versions that trainers published in the studio too.")
+def import_courses(path: str | None, force: bool) -> None:
+    """Import a course folder (or every course under PATH; default COURSES_DIR), all or nothing.
+
+    A course whose current version was published in the studio is left alone unless --force
+    is given: the folder would otherwise revert the trainer's edit.
+    """
     root = _root(path)
     if not root.is_dir():
         raise click.ClickException(f"{root} is not a folder.")
     started = time.perf_counter()
     try:
-        results = services.import_courses(db.session, root)
+        results = services.import_courses(db.session, root, replace_studio=force)
     except CourseInvalid as error:
         db.session.rollback()
         _report_problems(error.problems)
@@ -71,6 +77,10 @@ def _describe(result: services.ImportResult) -> str:
     lessons = len(result.version.lessons)
     if result.status == "unchanged":
         return f"{slug}: unchanged (version {number} is current)"
+    if result.status == "kept":
+        return (f"{slug}: left alone: version {number} was published in the studio and differs "
+                "from the folder (export it with `flask courses export`, or import with --force "
+                "to replace it)")
     if result.status == "created":
         return f"{slug}: created version {number} ({lessons} lessons)"
     return f"{slug}: updated to version {number} ({lessons} lessons; earlier versions kept)"

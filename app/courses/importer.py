@@ -19,7 +19,9 @@ from app.courses.spec import CourseSpec, ModuleSpec
 from app.models import Course, CourseAsset, CourseVersion, User, VersionLesson, VersionModule
 from app.courses.quiz_parser import quiz_to_dict
 
-ImportStatus = Literal["created", "unchanged", "updated"]
+ImportStatus = Literal["created", "unchanged", "updated", "kept"]
+#: `CourseVersion.source` of a version a trainer published in the studio
+STUDIO_SOURCE = "studio"
 #: depth of a file in the course folder, for resolving its relative links
 COURSE_DEPTH, MODULE_DEPTH = 0, 1
 
@@ -30,6 +32,7 @@ class ImportResult:
 
     course: Course
     version: CourseVersion
+    #: "kept": the folder differs from a studio-published current version, which was left alone
     status: ImportStatus
 
 
@@ -52,17 +55,21 @@ def link_resolver(course_slug: str, version_number: int, depth: int) -> Callable
     return resolve
 
 
-def import_course(session: Session, path: Path, actor: User | None = None) -> ImportResult:
+def import_course(session: Session, path: Path, actor: User | None = None, *,
+                  replace_studio: bool = False) -> ImportResult:
     """Import one course folder; raise `CourseInvalid` (database untouched) when it has problems.
 
     Same content hash as the current version: nothing changes. Otherwise a new version becomes
-    current; older versions stay for the attempts and certificates that point at them.
+    current; older versions stay for the attempts and certificates that point at them. A
+    current version a trainer published in the studio is kept unless `replace_studio` is set
+    (status "kept"), so re-importing the shipped folder never reverts a trainer's edit.
     The caller commits.
     """
-    return import_spec(session, load_course(Path(path)), actor)
+    return import_spec(session, load_course(Path(path)), actor, replace_studio=replace_studio)
 
 
-def import_courses(session: Session, path: Path, actor: User | None = None) -> list[ImportResult]:
+def import_courses(session: Session, path: Path, actor: User | None = None, *,
+                   replace_studio: bool = False) -> list[ImportResult]:
     """Import every course folder under `path`, all or nothing: raise with every problem first."""
     specs, problems = [], []
     for folder in find_course_folders(Path(path)):
@@ -72,15 +79,18 @@ def import_courses(session: Session, path: Path, actor: User | None = None) -> l
             problems.extend(exc.problems)
     if problems:
         raise CourseInvalid(problems)
-    return [import_spec(session, spec, actor) for spec in specs]
+    return [import_spec(session, spec, actor, replace_studio=replace_studio) for spec in specs]
 
 
-def import_spec(session: Session, spec: CourseSpec, actor: User | None = None) -> ImportResult:
+def import_spec(session: Session, spec: CourseSpec, actor: User | None = None, *,
+                replace_studio: bool = False) -> ImportResult:
     """Store a parsed course as a course version (see `import_course`)."""
     course = session.scalar(select(Course).where(Course.slug == spec.slug))
     current = course.current_version if course is not None else None
     if current is not None and current.content_hash == spec.content_hash:
         return ImportResult(course, current, "unchanged")
+    if current is not None and current.source == STUDIO_SOURCE and not replace_studio:
+        return ImportResult(course, current, "kept")
     status: ImportStatus = "created" if course is None else "updated"
     if course is None:
         course = Course(slug=spec.slug, title=spec.title)
