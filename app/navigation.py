@@ -1,7 +1,7 @@
-"""The main navigation, per role; areas that are not installed simply do not appear."""
+"""The main navigation, per role, and which item the current page belongs to."""
 from dataclasses import dataclass
 
-from flask import Flask, current_app, request, url_for
+from flask import request, url_for
 from flask_login import current_user
 
 #: (endpoint, label, roles that see it; None = everybody, "anonymous" = logged out only)
@@ -18,24 +18,17 @@ NAV = (
 
 @dataclass(frozen=True)
 class NavItem:
+    """One link of the main navigation."""
+
     url: str
     label: str
     active: bool
 
 
-def has_endpoint(endpoint: str) -> bool:
-    return endpoint in current_app.view_functions
-
-
 def nav_items() -> list[NavItem]:
-    items = []
-    for endpoint, label, roles in NAV:
-        if not has_endpoint(endpoint) or not _visible(roles):
-            continue
-        url = url_for(endpoint)
-        active = _is_active(endpoint)
-        items.append(NavItem(url, label, active))
-    return items
+    """The navigation items the current user sees, the current page's one marked active."""
+    return [NavItem(url_for(endpoint), label, _is_active(endpoint))
+            for endpoint, label, roles in NAV if _visible(roles)]
 
 
 #: pages that belong to a navigation item other than their blueprint's
@@ -63,8 +56,3 @@ def url_for_page(number: int) -> str:
     """The current page's URL with its query string, at another page number."""
     args = {**request.view_args, **request.args.to_dict(), "page": number}
     return url_for(request.endpoint, **args)
-
-
-def init_navigation(app: Flask) -> None:
-    app.jinja_env.globals.update(nav_items=nav_items, has_endpoint=has_endpoint,
-                                 url_for_page=url_for_page)

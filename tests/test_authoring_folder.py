@@ -17,7 +17,7 @@ from app.authoring.images import ImageRejected, check_image, sniff_image_type
 from app.authoring.preview import preview_file
 from app.courses.content import course_to_dict, read_course
 from app.courses.reader import content_hash, visible_files
-from app.quizzes.parser import parse_quiz
+from app.courses.quiz_parser import parse_quiz
 from tests.factories import EXAMPLE_COURSE
 
 SHIPPED = Path(__file__).resolve().parent.parent / "courses"
@@ -187,7 +187,7 @@ def test_hidden_files_and_mac_folders_are_skipped():
 def test_paths_escaping_the_folder_are_refused(name):
     with pytest.raises(ArchiveRejected, match="Refused") as error:
         read_zip(_zip([("okr/course.md", b"a"), (name, b"x")]))
-    assert error.value.status == 400
+    assert error.value.status_code == 400
 
 
 def test_symlinks_are_refused():
@@ -202,7 +202,7 @@ def test_oversized_files_totals_and_entry_counts_are_refused():
                            max_total_bytes=150)
     with pytest.raises(ArchiveRejected, match="larger than") as error:
         read_zip(_zip([("big.md", b"x" * 101)]), limits)
-    assert error.value.status == 413
+    assert error.value.status_code == 413
     with pytest.raises(ArchiveRejected, match="unpacks to more than"):
         read_zip(_zip([("a.md", b"x" * 80), ("b.md", b"x" * 80)]), limits)
     with pytest.raises(ArchiveRejected, match="4 entries"):
@@ -276,7 +276,7 @@ def test_a_good_image_is_accepted_under_its_base_name():
 def test_bad_images_are_refused(name, data, status, message):
     with pytest.raises(ImageRejected, match=message) as error:
         check_image(name, data, max_bytes=1000)
-    assert error.value.status == status
+    assert error.value.status_code == status
 
 
 # --- preview ----------------------------------------------------------------------------------

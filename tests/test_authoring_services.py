@@ -9,8 +9,9 @@ import pytest
 from sqlalchemy import select, text, update
 
 from app.authoring import services
-from app.authoring.archive import write_zip
-from app.authoring.folder import content_hash
+from app.authoring.archive import ArchiveRejected, write_zip
+from app.authoring.folder import DuplicateSlug, FolderRejected, OutlineError, content_hash
+from app.authoring.images import ImageRejected
 from app.authoring.sources import (
     CourseSources, capture_version_files, export_folder, version_sources,
 )
@@ -18,6 +19,7 @@ from app.courses import services as course_services
 from app.courses.reader import content_hash as folder_hash
 from app.courses.reader import visible_files
 from app.courses.content import read_course
+from app.domain import DomainError
 from app.models import AuditEvent, CourseDraft, CourseVersion, CourseVersionFile
 from tests.factories import EXAMPLE_COURSE, import_example_course
 
@@ -115,6 +117,18 @@ def test_creating_a_course_with_a_taken_or_reserved_slug_is_refused(db, course, 
 def test_a_course_slug_must_be_a_slug(db, trainer):
     with pytest.raises(services.StudioError, match="lowercase"):
         services.create_course(db.session, trainer, slug="Bad Slug", title="Bad")
+
+
+def test_studio_errors_are_one_domain_family_with_their_statuses():
+    assert issubclass(services.StudioError, DomainError)
+    assert services.StudioError("x").status_code == 400
+    assert services.CourseExists("x").status_code == services.DraftConflict("x").status_code == 409
+    assert services.DraftInvalid([]).status_code == 422
+    assert services.GiftTooLarge("x").status_code == 413
+    assert issubclass(OutlineError, services.StudioError) and DuplicateSlug("x").status_code == 409
+    assert issubclass(FolderRejected, services.StudioError)
+    assert ArchiveRejected("x", 413).status_code == 413 and ImageRejected("x").status_code == 415
+    assert ImageRejected("x", 400).status == 400  # the name the studio's views read
 
 
 # --- saving and the version check -------------------------------------------------------------

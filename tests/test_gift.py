@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from app.authoring.gift import convert_gift
-from app.quizzes.parser import parse_quiz
+from app.authoring.gift import MAX_GIFT_BYTES, MAX_GIFT_QUESTIONS, GiftTooLarge, convert_gift
+from app.courses.quiz_parser import parse_quiz
 
 GIFT = Path(__file__).parent / "fixtures" / "gift"
 
@@ -181,6 +181,8 @@ def test_syntax_errors_are_reported_with_their_lines():
                        "tolerance, keep one of them"),
     ("Q?{#=%50%1}", "the numeric question has no answer worth 100%"),
     ("Q?{#1:-1}", "the tolerance in 1:-1 must be 0 or more"),
+    ("Q?{#1e999999999..2e999999999}", "'1e999999999..2e999999999' is not a number, a "
+                                      "number:tolerance or a min..max range"),
     ("Q?{=a ~b} and {=c ~d}", "several answer blocks in one question (embedded answers) are not "
                               "supported"),
     ("::Name Q?{=a ~b}", "the question name is not closed: write ::Name:: before the question text"),
@@ -189,6 +191,51 @@ def test_syntax_errors_are_reported_with_their_lines():
 def test_each_reported_error(text, message):
     conversion, _ = converted(text)
     assert messages(conversion, "error") == [(1, message)]
+
+
+def test_lines_are_file_lines_even_with_comments_inside_a_question():
+    conversion, _ = converted("Q?\n// a note\n{=a\n~%fifty%b}")
+    assert messages(conversion, "error") == [
+        (4, "the weight in '%fifty%b' must be a percentage such as %50% or %-100%")]
+
+
+@pytest.mark.parametrize("text, message", [
+    ("Q?\n## Heading \\{#other\\}\n{T}", "the line '## Heading {#other}' of the question text "
+                                          "would start a new question or section in a quiz"),
+    ("Q?\n# Part\n{T}", "the line '# Part' of the question text would start a new question"),
+    ("Q?\n```\n## inside\n{T}", "the question text opens a code block (```) that it does not "
+                                 "close"),
+])
+def test_question_text_that_would_change_the_quiz_around_it_is_refused(text, message):
+    conversion, _ = converted(text + "\n\nFine?{T}")
+    assert conversion.converted == 1
+    assert [(p.line, p.severity) for p in conversion.errors] == [(1, "error")]
+    assert conversion.errors[0].message.startswith(f"not imported: {message}")
+
+
+def test_a_closed_code_block_in_the_question_text_is_kept():
+    _, spec = converted("Run this?\n```\n## not a heading\n```\n{T}")
+    assert spec.questions[0].body_md == "```\n## not a heading\n```"
+
+
+def test_braces_and_hashes_in_a_question_name_do_not_become_its_id():
+    _, spec = converted("::Ids::Is \\{#this\\} an id?{T}")
+    assert spec.questions[0].id == "ids"
+    assert spec.questions[0].stem_md == "Is {\\#this} an id?"  # Markdown shows `{#this}`
+
+
+def test_a_file_over_the_size_cap_is_refused_with_a_sentence():
+    with pytest.raises(GiftTooLarge, match="larger than 512 kB: split the question bank") as error:
+        convert_gift("Q?{T}\n\n" + "x" * MAX_GIFT_BYTES)
+    assert error.value.status_code == 413
+    with pytest.raises(GiftTooLarge):  # the cap counts UTF-8 bytes, not characters
+        convert_gift("Q?{T}\n\n" + "é" * (MAX_GIFT_BYTES // 2))
+
+
+def test_a_file_of_too_many_questions_is_refused():
+    with pytest.raises(GiftTooLarge, match=f"at most {MAX_GIFT_QUESTIONS} are converted"):
+        convert_gift("Q?{T}\n\n" * (MAX_GIFT_QUESTIONS + 1))
+    assert convert_gift("Q?{T}\n\n" * MAX_GIFT_QUESTIONS).converted == MAX_GIFT_QUESTIONS
 
 
 def test_an_option_our_parser_refuses_is_reported_not_written():
@@ -228,6 +275,13 @@ def test_cli_prints_to_stdout_and_reports_syntax_errors(runner):
     assert result.exit_code == 1 and "broken.gift:11: error: the range 5..1" in result.output
     ok = runner.invoke(args=["courses", "import-gift", str(GIFT / "supported.gift")])
     assert ok.exit_code == 0 and ok.output.count("\n## ") >= 7 and "title: Supported" in ok.output
+
+
+def test_cli_refuses_a_file_over_the_size_cap(runner, tmp_path):
+    path = tmp_path / "huge.gift"
+    path.write_text("Q?{T}\n\n" + "x" * MAX_GIFT_BYTES)
+    result = runner.invoke(args=["courses", "import-gift", str(path)])
+    assert result.exit_code == 1 and "larger than 512 kB" in result.output
 
 
 def test_cli_refuses_a_file_that_is_not_utf8(runner, tmp_path):

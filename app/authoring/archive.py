@@ -13,6 +13,8 @@ import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from app.authoring.errors import StudioError
+
 #: zip entries every archive tool adds that are not part of the course
 _IGNORED_TOP_FOLDERS = ("__MACOSX",)
 #: a fixed timestamp makes the same files always give the same archive bytes
@@ -20,15 +22,15 @@ _EPOCH = (1980, 1, 1, 0, 0, 0)
 MAX_PATH_LENGTH = 255
 
 
-class ArchiveRejected(ValueError):
+class ArchiveRejected(StudioError):
     """The archive cannot be used; the message says why, naming the entry at fault.
 
-    `status` is the HTTP status that fits: 413 for size limits, else 400.
+    `status_code` is the HTTP status that fits: 413 for size limits, else 400.
     """
 
     def __init__(self, message: str, status: int = 400) -> None:
         super().__init__(message)
-        self.status = status
+        self.status_code = status
 
 
 @dataclass(frozen=True)

@@ -8,9 +8,11 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from app.authoring import services
+from app.authoring.errors import StudioError
 from app.authoring.gift import convert_gift
 from app.authoring.sources import CourseSources, export_folder, version_sources
 from app.extensions import db
+
 
 @click.command("export")
 @click.argument("slug")
@@ -75,7 +77,10 @@ def import_gift(file: str, out: str | None, title: str | None, skip_unsupported:
     except UnicodeDecodeError:
         raise click.ClickException(f"{file} is not UTF-8 text.") from None
     quiz_title = title or path.stem.replace("-", " ").replace("_", " ").strip().capitalize()
-    conversion = convert_gift(text, title=quiz_title or "Imported questions")
+    try:
+        conversion = convert_gift(text, title=quiz_title or "Imported questions")
+    except StudioError as error:
+        raise click.ClickException(f"{file}: {error}") from None
     for problem in conversion.problems:
         click.echo(f"{file}:{problem.line}: {problem.severity}: {problem.message}", err=True)
     if not conversion.problems and not conversion.converted:

@@ -13,7 +13,7 @@ import yaml
 
 from app.courses.reader import COURSE_FILE, MODULE_FILE, QUIZ_FILE
 from app.courses.spec import CourseSpec, LessonSpec, ModuleSpec
-from app.quizzes.spec import QuestionSpec, QuizSpec
+from app.courses.quiz_spec import QuestionSpec, QuizSpec
 
 #: the file name given to the final exam when a course is rebuilt from its spec
 DEFAULT_EXAM_FILE = "final-exam.md"

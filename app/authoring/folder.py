@@ -17,25 +17,28 @@ import yaml
 
 from app.authoring.archive import check_relative_path, is_hidden
 from app.authoring.dialect import front_matter
+from app.authoring.errors import StudioError
 from app.courses.assets import ASSETS_DIR
 from app.courses.frontmatter import Reporter, is_slug, read_front_matter
 from app.courses.reader import COURSE_FILE, FINAL_EXAM_KEY, MODULE_FILE, QUIZ_FILE
-from app.quizzes.parser import DEFAULT_PASS_MARK
+from app.courses.quiz_parser import DEFAULT_PASS_MARK
 
 FileKind = Literal["course", "module", "lesson", "quiz", "exam", "other"]
 _PREFIXED_RE = re.compile(r"^(\d+)-(.+)$")
 MAX_SLUG_LENGTH = 80
 
 
-class OutlineError(ValueError):
+class OutlineError(StudioError):
     """A structure edit that cannot be made; the message is shown to the trainer."""
 
 
 class DuplicateSlug(OutlineError):
     """Another module (or lesson of the same module) has that slug already."""
 
+    status_code = 409
 
-class FolderRejected(ValueError):
+
+class FolderRejected(StudioError):
     """Files that cannot be part of a draft (not UTF-8, stray binaries); the message lists them."""
 
 

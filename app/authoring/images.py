@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from app.authoring.errors import StudioError
 from app.courses.assets import svg_is_active
 
 #: file extensions accepted for each image type we serve
@@ -20,12 +21,13 @@ _SVG_START_RE = re.compile(rb"^(?:\xef\xbb\xbf)?\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*
                            rb"(?:<!DOCTYPE\s+svg[^>]*>\s*)?(?:<!--.*?-->\s*)*<svg[\s>]", re.DOTALL)
 
 
-class ImageRejected(ValueError):
-    """Not an image we accept; `status` is the HTTP status that fits (413 too large, 415 type)."""
+class ImageRejected(StudioError):
+    """Not an image we accept; `status_code` is the HTTP status that fits (413 too large, 415
+    type, 400 name)."""
 
     def __init__(self, message: str, status: int = 415) -> None:
         super().__init__(message)
-        self.status = status
+        self.status_code = status
 
 
 @dataclass(frozen=True)

@@ -17,8 +17,8 @@ from app.courses.assets import asset_reference
 from app.courses.frontmatter import Problem, Reporter, Settings, read_front_matter
 from app.courses.markdown import render_inline_markdown, render_markdown
 from app.courses.reader import COURSE_SETTINGS, FINAL_EXAM_KEY, LESSON_SETTINGS, MODULE_SETTINGS
-from app.quizzes.parser import parse_quiz
-from app.quizzes.spec import QuestionSpec
+from app.courses.quiz_parser import parse_quiz
+from app.courses.quiz_spec import QuestionSpec
 
 LinkResolver = Callable[[str], "str | None"]
 QUIZ_KINDS = ("quiz", "exam")

@@ -29,7 +29,7 @@ QUIZ_SETTINGS: tuple[str, ...] = (
 DEFAULT_PASS_MARK = 80
 
 _HEADING_RE = re.compile(r"^(#{1,2})(?:[ \t]+(.*?))?[ \t]*$")
-_ID_RE = re.compile(r"^(.*?)[ \t]*\{#([^}]*)\}$")
+_ID_RE = re.compile(r"^(.*?)[ \t]*\{#([^{}]*)\}$")
 _FENCE_RE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 
 

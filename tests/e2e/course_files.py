@@ -8,7 +8,7 @@ from pathlib import Path
 import yaml
 from playwright.sync_api import Locator, Page
 
-from app.quizzes.parser import parse_quiz
+from app.courses.quiz_parser import parse_quiz
 
 
 def normalised(text: str) -> str:

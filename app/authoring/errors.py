@@ -1,0 +1,74 @@
+"""The studio's error family: what the authoring services refuse, and the HTTP status that fits.
+
+Every error is a `StudioError`, itself a `DomainError`, so one handler can roll the request back
+and answer with `status_code` and the message, a sentence for the trainer. The pure modules of
+the studio (archives, images, the folder form) raise their own subclasses of the family;
+`DraftInvalid` carries every `DraftProblem` the validator found.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app.domain import DomainError
+
+
+class StudioError(DomainError):
+    """A studio rule was broken; the message is shown to the trainer."""
+
+    status_code = 400
+
+    @property
+    def status(self) -> int:
+        """The HTTP status that fits (the same as `status_code`)."""
+        return self.status_code
+
+
+class AlreadyExists(StudioError):
+    """Something of that name exists already (a course slug, an asset)."""
+
+    status_code = 409
+
+
+class CourseExists(AlreadyExists):
+    """A course with that slug exists already."""
+
+
+class DraftConflict(StudioError):
+    """The draft (or the file) changed since the trainer opened it."""
+
+    status_code = 409
+
+
+@dataclass(frozen=True, order=True)
+class DraftProblem:
+    """A validation problem at a line of a draft file (path "" = the course as a whole)."""
+
+    path: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path or 'course'}:{self.line}: {self.message}"
+
+
+class DraftInvalid(StudioError):
+    """The draft does not pass the course validator; `problems` lists every one."""
+
+    status_code = 422
+
+    def __init__(self, problems: list[DraftProblem]) -> None:
+        self.problems = problems
+        noun = "problem" if len(problems) == 1 else "problems"
+        super().__init__(f"The draft has {len(problems)} {noun}; nothing was published.")
+
+
+class GiftTooLarge(StudioError):
+    """A GIFT question bank beyond what one conversion takes (too many bytes or questions)."""
+
+    status_code = 413
+
+
+__all__ = [
+    "AlreadyExists", "CourseExists", "DraftConflict", "DraftInvalid", "DraftProblem",
+    "GiftTooLarge", "StudioError",
+]
