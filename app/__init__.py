@@ -22,11 +22,14 @@ def create_app(config: type[Config] | dict | None = None, overrides: dict | None
     register_blueprints(app)
     register_errorhandlers(app)
     register_commands(app)
-    from app.navigation import init_navigation
+    register_receivers()
     from app.security import init_security
+    from app.templating import init_templating
+    from app.transactions import init_transactions
 
     init_security(app)
-    init_navigation(app)
+    init_templating(app)
+    init_transactions(app)  # after the others: a 409 it answers still gets their headers
     return app
 
 
@@ -34,7 +37,7 @@ def register_extensions(app: Flask) -> None:
     from sqlalchemy.orm import joinedload
 
     from app import models  # noqa: F401  (registers the tables on the metadata)
-    from app.certificates.issuer import init_certificates
+    from app.certificates.extension import init_certificates
     from app.extensions import csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
@@ -55,9 +58,13 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from app.routing import BoundedIntConverter
+
+    app.url_map.converters["int"] = BoundedIntConverter
     from app.admin.routes import bp as admin_bp
     from app.auth.routes import bp as auth_bp
-    from app.authoring.routes import bp as authoring_bp
+    from app.authoring import files_routes, routes  # noqa: F401  (the studio's two view modules)
+    from app.authoring.web import bp as authoring_bp
     from app.certificates.routes import bp as certificates_bp
     from app.courses.routes import bp as courses_bp
     from app.hr.routes import bp as hr_bp
@@ -68,6 +75,12 @@ def register_blueprints(app: Flask) -> None:
     for blueprint in (main_bp, auth_bp, admin_bp, courses_bp, quizzes_bp, certificates_bp,
                       verify_bp, hr_bp, authoring_bp):
         app.register_blueprint(blueprint)
+
+
+def register_receivers() -> None:
+    from app.receivers import connect_receivers
+
+    connect_receivers()
 
 
 def register_errorhandlers(app: Flask) -> None:

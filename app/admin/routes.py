@@ -6,6 +6,7 @@ from sqlalchemy import select
 from app.admin.forms import OrganisationForm, UserActivationForm, UserEditForm
 from app.auth import services
 from app.auth.decorators import role_required
+from app.errors import refusals_return_to
 from app.extensions import db
 from app.models import ROLES, AuditEvent, Organisation, User
 
@@ -15,12 +16,14 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 @bp.route("/")
 @role_required("admin")
 def index():
+    """The admin area opens on the accounts."""
     return redirect(url_for("admin.users"))
 
 
 @bp.route("/users")
 @role_required("admin")
 def users():
+    """Accounts, searchable by name or email and filtered by role."""
     q = request.args.get("q", "")[:100]
     role = request.args.get("role") if request.args.get("role") in ROLES else None
     page = db.paginate(services.search_users(q, role), per_page=25, error_out=False)
@@ -30,73 +33,69 @@ def users():
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
 @role_required("admin")
 def user_detail(user_id: int):
+    """One account: roles, organisation, activation and its latest audit events."""
     user = db.get_or_404(User, user_id)
-    form = UserEditForm(roles=sorted(user.roles - {"learner"}),
-                        organisation=user.organisation.slug if user.organisation else "")
-    orgs = db.session.scalars(select(Organisation).order_by(Organisation.name)).all()
-    form.organisation.choices = [("", "No organisation")] + [(o.slug, o.name) for o in orgs]
+    orgs = services.organisations(db.session)
+    form = _user_edit_form(user, orgs)
     if form.validate_on_submit():
         org = next((o for o in orgs if o.slug == form.organisation.data), None)
         try:
             services.set_roles(db.session, current_user, user, set(form.roles.data))
             services.set_organisation(db.session, current_user, user, org)
         except services.AccountError as error:
-            db.session.rollback()
-            form.roles.errors.append(str(error))
+            form.roles.errors.append(str(error))  # a 400 re-render: nothing is kept
         else:
-            db.session.commit()
             flash(f"{user.name} is updated.", "success")
             return redirect(url_for("admin.user_detail", user_id=user.id))
-    events = db.session.scalars(
-        select(AuditEvent).where(AuditEvent.target_type == "user",
-                                 AuditEvent.target_id == str(user.id))
-        .order_by(AuditEvent.created_at.desc()).limit(20)).all()
-    status = 400 if form.errors else 200
     return render_template("admin/user_detail.html", user=user, form=form,
-                           toggle=UserActivationForm(), events=events), status
+                           toggle=UserActivationForm(),
+                           events=services.audit_trail(db.session, user)), \
+        400 if form.errors else 200
+
+
+def _user_edit_form(user: User, orgs: list[Organisation]) -> UserEditForm:
+    """The roles and organisation form, filled with the account's current ones."""
+    form = UserEditForm(roles=sorted(user.roles - {"learner"}),
+                        organisation=user.organisation.slug if user.organisation else "")
+    form.organisation.choices = [("", "No organisation")] + [(o.slug, o.name) for o in orgs]
+    return form
 
 
 @bp.route("/users/<int:user_id>/active", methods=["POST"])
 @role_required("admin")
+@refusals_return_to("admin.user_detail")
 def user_set_active(user_id: int):
+    """Deactivate or reactivate an account (never one's own)."""
     user = db.get_or_404(User, user_id)
-    form = UserActivationForm()
-    if not form.validate_on_submit():
+    if not UserActivationForm().validate_on_submit():
         abort(400)
-    try:
-        services.set_active(db.session, current_user, user, not user.is_active_account)
-    except services.AccountError as error:
-        db.session.rollback()
-        flash(str(error), "danger")
-    else:
-        db.session.commit()
-        flash(f"{user.name} is {'reactivated' if user.is_active_account else 'deactivated'}.",
-              "success")
+    services.set_active(db.session, current_user, user, not user.is_active_account)
+    flash(f"{user.name} is {'reactivated' if user.is_active_account else 'deactivated'}.",
+          "success")
     return redirect(url_for("admin.user_detail", user_id=user.id))
 
 
 @bp.route("/organisations", methods=["GET", "POST"])
 @role_required("admin")
 def organisations():
+    """The organisations, and a form to create one."""
     form = OrganisationForm()
     if form.validate_on_submit():
         try:
             org = services.create_organisation(db.session, form.name.data, current_user)
         except services.AccountError as error:
-            db.session.rollback()
-            form.name.errors.append(str(error))
+            form.name.errors.append(str(error))  # a 400 re-render: nothing is kept
         else:
-            db.session.commit()
             flash(f"{org.name} is created.", "success")
             return redirect(url_for("admin.organisations"))
-    orgs = db.session.scalars(select(Organisation).order_by(Organisation.name)).all()
-    status = 400 if form.errors else 200
-    return render_template("admin/organisations.html", form=form, orgs=orgs), status
+    return render_template("admin/organisations.html", form=form,
+                           orgs=services.organisations(db.session)), 400 if form.errors else 200
 
 
 @bp.route("/audit")
 @role_required("admin")
 def audit():
+    """The audit log, newest first, filtered by the start of an action."""
     stmt = select(AuditEvent).order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
     action = request.args.get("action", "")[:64]
     if action:

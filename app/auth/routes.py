@@ -1,5 +1,4 @@
 """Registration, login, logout, profile and password."""
-from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
@@ -7,6 +6,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from app.auth import services
 from app.auth.forms import ChangePasswordForm, LoginForm, LogoutForm, ProfileForm, RegistrationForm
+from app.clock import utcnow
 from app.extensions import db, limiter
 
 bp = Blueprint("auth", __name__)
@@ -26,6 +26,7 @@ def _failed_login(response) -> bool:
 
 @bp.route("/register", methods=["GET", "POST"])
 def register():
+    """Create an account (joining an organisation through its invitation link) and log in."""
     if current_user.is_authenticated:
         return redirect(url_for("main.dashboard"))
     form = RegistrationForm(invite=request.args.get("invite", ""))
@@ -40,10 +41,8 @@ def register():
                                         password=form.password.data, policy=_policy(),
                                         organisation=org)
         except services.AccountError as error:
-            db.session.rollback()
-            getattr(form, error.field or "email").errors.append(str(error))
+            getattr(form, error.field or "email").errors.append(str(error))  # a 400: nothing kept
         else:
-            db.session.commit()
             login_user(user)
             flash(f"Welcome to OKR Academy, {user.name}.", "success")
             return redirect(url_for("main.dashboard"))
@@ -56,16 +55,16 @@ def register():
 @limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], methods=["POST"],
                key_func=_login_email_key, deduct_when=_failed_login)
 def login():
+    """Log in with email and password, then go where the login page was asked for."""
     if current_user.is_authenticated:
         return redirect(url_for("main.dashboard"))
     form = LoginForm()
     if form.validate_on_submit():
         user = services.authenticate(db.session, form.email.data, form.password.data, _policy(),
-                                     datetime.now(timezone.utc))
+                                     utcnow())
         if user is None:
             form.password.errors.append("The email or password is not correct.")
             return render_template("auth/login.html", form=form), 401
-        db.session.commit()
         login_user(user, remember=form.remember.data)
         return redirect(_safe_next(request.args.get("next")) or url_for("main.dashboard"))
     return render_template("auth/login.html", form=form), 400 if form.errors else 200
@@ -82,6 +81,7 @@ def _safe_next(target: str | None) -> str | None:
 
 @bp.route("/logout", methods=["POST"])
 def logout():
+    """Log out (a POST with the form's token, so no other site can log anyone out)."""
     form = LogoutForm()
     if form.validate_on_submit():
         logout_user()
@@ -92,11 +92,11 @@ def logout():
 @bp.route("/account", methods=["GET", "POST"])
 @login_required
 def account():
+    """The learner's name on certificates, and their password."""
     profile = ProfileForm(prefix="profile", obj=current_user)
     password = ChangePasswordForm(prefix="password")
     if profile.submit.data and profile.validate_on_submit():
         services.update_profile(db.session, current_user, profile.name.data)
-        db.session.commit()
         flash("Your profile is saved. Certificates issued from now on carry this name.", "success")
         return redirect(url_for("auth.account"))
     if password.submit.data and password.validate_on_submit():
@@ -104,10 +104,8 @@ def account():
             services.change_password(db.session, current_user, password.current_password.data,
                                      password.new_password.data, _policy())
         except services.AccountError as error:
-            db.session.rollback()
-            getattr(password, error.field).errors.append(str(error))
+            getattr(password, error.field).errors.append(str(error))  # a 400: nothing kept
         else:
-            db.session.commit()
             flash("Your password is changed.", "success")
             return redirect(url_for("auth.account"))
     status = 400 if (profile.errors or password.errors) else 200

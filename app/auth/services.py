@@ -9,13 +9,19 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app import events
 from app.audit import record
+from app.auth.logins import end_all_logins
 from app.auth.passwords import check_password, hash_password, hasher, password_problems
-from app.models import ROLES, Organisation, User, UserRole
+from app.clock import utcnow
+from app.domain import DomainError
+from app.models import ROLES, AuditEvent, Organisation, User, UserRole
 
 
-class AccountError(ValueError):
+class AccountError(DomainError):
     """A rule of the accounts domain was broken; `field` names the form field concerned."""
+
+    status_code = 400
 
     def __init__(self, message: str, field: str | None = None):
         super().__init__(message)
@@ -68,6 +74,7 @@ def create_user(session: Session, *, email: str, name: str, password: str, polic
     session.flush()
     record(session, actor or user, "user.create", "user", user.id, f"Account {email} created",
            roles=sorted(user.roles), organisation=organisation.slug if organisation else None)
+    events.user_registered.send(None, session=session, user=user, now=user.created_at)
     return user
 
 
@@ -98,14 +105,19 @@ def _dummy_hash(policy: PasswordPolicy) -> str:
 
 
 def change_password(session: Session, user: User, current: str, new: str,
-                    policy: PasswordPolicy) -> None:
+                    policy: PasswordPolicy, now: datetime | None = None) -> None:
+    """Replace the password after checking the current one and the strength rule."""
     if not check_password(user.password_hash, current, policy.hasher):
         raise AccountError("Your current password is not correct.", "current_password")
     problems = password_problems(new, min_length=policy.min_length, email=user.email, name=user.name)
     if problems:
         raise AccountError(" ".join(problems), "new_password")
     user.password_hash = hash_password(new, policy.hasher)
-    record(session, user, "user.password", "user", user.id, "Password changed")
+    now = now or utcnow()
+    ended = end_all_logins(session, user, now, keep=user.login_id)
+    record(session, user, "user.password", "user", user.id, "Password changed",
+           other_logins_ended=ended)
+    events.password_changed.send(None, session=session, user=user, now=now)
 
 
 def update_profile(session: Session, user: User, name: str) -> None:
@@ -144,13 +156,29 @@ def grant_role(session: Session, actor: User | None, user: User, role: str) -> N
            role=role)
 
 
-def set_active(session: Session, actor: User, user: User, active: bool) -> None:
+def set_active(session: Session, actor: User, user: User, active: bool,
+               now: datetime | None = None) -> None:
+    """Deactivate or reactivate an account (never one's own)."""
     if user.id == actor.id and not active:
         raise AccountError("You cannot deactivate your own account.")
     if user.is_active_account != active:
         user.is_active_account = active
         record(session, actor, "user.activate" if active else "user.deactivate", "user", user.id,
                f"{user.email} {'reactivated' if active else 'deactivated'}")
+        if not active:
+            now = now or utcnow()
+            end_all_logins(session, user, now)
+            events.user_deactivated.send(None, session=session, user=user, actor=actor,
+                                         now=now)
+
+
+def sign_out_everywhere(session: Session, actor: User, user: User, now: datetime) -> int:
+    """End every login of the user (an administrator's or the user's own decision); audited."""
+    keep = user.login_id if actor.id == user.id else None
+    ended = end_all_logins(session, user, now, keep=keep)
+    record(session, actor, "user.sign_out_everywhere", "user", user.id,
+           f"{user.email} signed out everywhere", logins_ended=ended)
+    return ended
 
 
 def set_organisation(session: Session, actor: User, user: User, org: Organisation | None) -> None:
@@ -207,3 +235,16 @@ def search_users(q: str = "", role: str | None = None):
     if role and role != "learner":
         stmt = stmt.where(User.role_grants.any(UserRole.role == role))
     return stmt
+
+
+def organisations(session: Session) -> list[Organisation]:
+    """Every organisation, by name."""
+    return list(session.scalars(select(Organisation).order_by(Organisation.name)))
+
+
+def audit_trail(session: Session, user: User, limit: int = 20) -> list[AuditEvent]:
+    """The latest audit events about `user`, newest first."""
+    return list(session.scalars(
+        select(AuditEvent).where(AuditEvent.target_type == "user",
+                                 AuditEvent.target_id == str(user.id))
+        .order_by(AuditEvent.created_at.desc()).limit(limit)))

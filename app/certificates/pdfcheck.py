@@ -9,7 +9,6 @@ or revoked is decided by the verification service from these facts.
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import logging
 from collections.abc import Sequence
@@ -62,14 +61,26 @@ class PdfCheck:
 
 
 def check_pdf(data: bytes, trust_roots: Sequence[TrustRoot]) -> PdfCheck:
-    """Examine PDF bytes against our root CA certificates; never raises on bad input."""
+    """Examine PDF bytes against our root CA certificates; never raises on bad input.
+
+    The file is parsed once, within the limits of :mod:`app.certificates.pdfreader`: a file
+    that goes beyond them is refused with a sentence, whatever it holds.
+    """
     sha256 = hashlib.sha256(data).hexdigest()
     if _PDF_HEADER not in data[:_HEADER_WINDOW]:
         return PdfCheck(sha256, problems=("This file is not a PDF document.",))
+    from app.certificates.pdfreader import BoundedReader, Meter, refused
+
+    meter = Meter(len(data))
     try:
-        signature, problems = _signature_facts(data, trust_roots)
-        record = _embedded_record(data)
+        reader = BoundedReader(data, meter)
+        signature, problems = _signature_facts(reader, len(data), trust_roots)
+        record = _embedded_record(reader)
+        meter.check()
     except Exception as exc:  # noqa: BLE001 - any parser failure means an unreadable upload
+        if refused(exc, meter):
+            logging.getLogger(__name__).info("PDF upload refused: %r", exc)
+            return PdfCheck(sha256, problems=(TOO_COMPLEX,))
         logging.getLogger(__name__).info("unreadable PDF upload: %r", exc)
         return PdfCheck(
             sha256, problems=("This PDF is damaged or not readable, so it cannot be checked.",)
@@ -79,13 +90,18 @@ def check_pdf(data: bytes, trust_roots: Sequence[TrustRoot]) -> PdfCheck:
     return PdfCheck(sha256, is_pdf=True, record=record, problems=tuple(problems), **signature)
 
 
+TOO_COMPLEX = ("This PDF is far larger or more complex inside than an OKR Academy certificate, "
+               "so it was not checked.")
+
+
 def _signature_facts(
-    data: bytes, trust_roots: Sequence[TrustRoot]
+    reader: Any, file_size: int, trust_roots: Sequence[TrustRoot]
 ) -> tuple[dict[str, Any], list[str]]:
     """Return PdfCheck fields about the signature, and a sentence per problem."""
-    from pyhanko.pdf_utils.reader import PdfFileReader
+    from app.certificates.pdfreader import check_form_fields, check_signature_shape
 
-    signatures = PdfFileReader(io.BytesIO(data), strict=False).embedded_signatures
+    check_form_fields(reader)
+    signatures = reader.embedded_signatures
     if not signatures:
         return {}, ["This PDF has no digital signature."]
     problems = []
@@ -93,6 +109,7 @@ def _signature_facts(
         problems.append(
             f"This PDF has {len(signatures)} digital signatures; ours carry exactly one."
         )
+    check_signature_shape(signatures[0], file_size)
     facts = _validate(signatures[0], trust_roots)
     if not facts["intact"]:
         problems.append("The digital signature does not match the document: it was altered.")
@@ -138,16 +155,22 @@ def _validate(embedded_signature: Any, trust_roots: Sequence[TrustRoot]) -> dict
     }
 
 
-def _embedded_record(data: bytes) -> EmbeddedRecord | None:
-    from pypdf import PdfReader
+def _embedded_record(reader: Any) -> EmbeddedRecord | None:
+    """The record of the first certificate.json attachment, else of the information dictionary.
 
-    reader = PdfReader(io.BytesIO(data), strict=False)
-    for content in reader.attachments.get(ATTACHMENT_NAME, []):
-        record = _record_from_attachment(content)
-        if record is not None:
-            return record
-    info = reader.metadata or {}
-    values = [info.get(f"/{key}") for key in (INFO_PAYLOAD, INFO_SIGNATURE, INFO_KEY_ID)]
+    Only the first attachment of that name is read, and only within the reader's limits.
+    """
+    from app.certificates.pdfreader import first_embedded_file, value_of
+
+    content = first_embedded_file(reader, ATTACHMENT_NAME)
+    record = _record_from_attachment(content) if content is not None else None
+    if record is not None:
+        return record
+    try:
+        info = reader.trailer["/Info"]
+    except KeyError:
+        return None
+    values = [value_of(info, f"/{key}") for key in (INFO_PAYLOAD, INFO_SIGNATURE, INFO_KEY_ID)]
     if all(isinstance(value, str) and value for value in values):
         return EmbeddedRecord(*(str(value) for value in values))
     return None

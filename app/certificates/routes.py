@@ -18,10 +18,11 @@ from wtforms.validators import AnyOf, DataRequired, Length
 
 from app.auth.decorators import role_required
 from app.certificates import services
-from app.certificates.issuer import current_issuer
+from app.certificates.extension import current_issuer
+from app.clock import utcnow
+from app.errors import refusals_return_to
 from app.extensions import db
 from app.models import Certificate
-from app.models.base import utcnow
 
 bp = Blueprint("certificates", __name__)
 
@@ -67,6 +68,7 @@ def mine():
 
 @bp.route("/certificates/claim/<slug>", methods=["POST"])
 @login_required
+@refusals_return_to("certificates.mine")
 def claim(slug: str):
     """Issue the certificate of a course whose final exam the learner passed."""
     course = next((c for c in services.claimable_courses(db.session, current_user)
@@ -78,11 +80,9 @@ def claim(slug: str):
     try:
         certificate = services.issue_certificate(db.session, current_user, course, utcnow(),
                                                  issuer=current_issuer())
-    except services.NotEligible as refusal:
-        db.session.rollback()
-        flash("Your certificate cannot be issued yet. " + " ".join(refusal.reasons), "warning")
-        return redirect(url_for("certificates.mine"))
-    db.session.commit()
+    except services.NotEligible as refusal:  # the refusal handler flashes it, with this lead-in
+        raise services.NotEligible(["Your certificate cannot be issued yet.", *refusal.reasons]) \
+            from refusal
     flash("Your certificate is ready.", "success")
     return redirect(url_for("certificates.certificate_page", code=certificate.code))
 
@@ -98,7 +98,7 @@ def certificate_page(code: str):
     return render_template(
         "certificates/certificate.html", certificate=certificate,
         state=services.certificate_state(certificate, utcnow()), labels=services.STATE_LABELS,
-        verify_url=services.certificate_facts(db.session, certificate, issuer.name).verify_url,
+        verify_url=services.certificate_facts(db.session, certificate, issuer.name).payload.verify_url,
         linkedin_url=services.linkedin_url(certificate, issuer.name),
         renewed_by=services.renewed_by(db.session, certificate),
         renewal_opens_at=services.renewal_opens_at(certificate),
@@ -189,15 +189,11 @@ def admin_change_status(code: str):
     """Apply a status change from the admin list, then return to the same list."""
     form = StatusChangeForm()
     if form.validate_on_submit():
-        try:
+        try:  # an unknown code is the refusal handler's 404
             certificate = _apply_status_change(code, form.action.data, form.reason.data)
-        except services.CertificateNotFound as missing:
-            abort(404, str(missing))
-        except services.StatusChangeRefused as refusal:
-            db.session.rollback()
+        except services.StatusChangeRefused as refusal:  # shown beside the reason; a 400
             form.reason.errors = [*form.reason.errors, str(refusal)]
         else:
-            db.session.commit()
             flash(f"Certificate {certificate.code} is now "
                   f"{services.STATE_LABELS.get(certificate.status, certificate.status).lower()}.",
                   "success")

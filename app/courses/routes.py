@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 from flask import (
-    Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for,
+    Blueprint, Response, abort, flash, redirect, render_template, request, url_for,
 )
 from flask_login import current_user, login_required
 
+from app.clock import utcnow
 from app.courses import services
 from app.courses.forms import EnrollForm, LessonCompleteForm
 from app.courses.markdown import pygments_css
@@ -32,17 +33,9 @@ def _course_or_404(slug: str) -> Course:
     return course
 
 
-def quiz_url(course_slug: str, quiz_key: str) -> str | None:
-    """The page of a module quiz or the final exam, once the quizzes area is installed."""
-    if "quizzes.start" not in current_app.view_functions:
-        return None
+def quiz_url(course_slug: str, quiz_key: str) -> str:
+    """The page of a module quiz or the final exam."""
     return url_for("quizzes.start", slug=course_slug, quiz_key=quiz_key)
-
-
-@bp.app_context_processor
-def course_helpers() -> dict:
-    """Helpers the course templates share."""
-    return {"quiz_url": quiz_url}
 
 
 @bp.route("/courses")
@@ -75,8 +68,7 @@ def enroll(slug: str):
     """Enrol the current user, then open the course page."""
     course = _course_or_404(slug)
     if EnrollForm().validate_on_submit():
-        services.enroll(db.session, current_user, course)
-        db.session.commit()
+        services.enroll(db.session, current_user, course, utcnow())
         flash(f"You are enrolled in {course.title}.", "success")
     return redirect(url_for("courses.course_page", slug=course.slug))
 
@@ -96,9 +88,9 @@ def lesson(slug: str, module_slug: str, lesson_slug: str):
     page = render_template("courses/lesson.html", course=course, lesson=found,
                            module=progress.module(module_slug), progress=progress,
                            neighbours=_neighbours(progress, found), form=LessonCompleteForm())
-    # Recorded after rendering, so the commit does not expire what the page still reads.
-    services.record_lesson_view(db.session, current_user, course, module_slug, lesson_slug)
-    db.session.commit()
+    # Recorded after rendering: the page shows where the learner stood before this visit.
+    services.record_lesson_view(db.session, current_user, course, module_slug, lesson_slug,
+                                utcnow())
     return page
 
 
@@ -131,13 +123,8 @@ def complete_lesson(slug: str, module_slug: str, lesson_slug: str):
     course = _course_or_404(slug)
     if not LessonCompleteForm().validate_on_submit():
         abort(400, "Your form expired. Please reload the lesson and try again.")
-    try:
-        services.complete_lesson(db.session, current_user, course, module_slug, lesson_slug)
-    except services.LessonNotFound as error:
-        abort(404, str(error))
-    except (services.NotEnrolled, services.LessonLocked) as error:
-        abort(403, str(error))
-    db.session.commit()
+    # not found (404), not enrolled or locked (403): the refusal handler's error page
+    services.complete_lesson(db.session, current_user, course, module_slug, lesson_slug, utcnow())
     return redirect(_after_completion(course, module_slug))
 
 
@@ -145,12 +132,11 @@ def _after_completion(course: Course, module_slug: str) -> str:
     """Where the learner goes after completing a lesson of `module_slug`."""
     progress = services.course_progress(db.session, current_user, course)
     module = progress.module(module_slug)
-    quiz = quiz_url(course.slug, module_slug)
     if module and module.completed == module.total and module.module.has_quiz \
-            and not module.quiz_passed and quiz:
+            and not module.quiz_passed:
         flash(f"You have completed the lessons of {module.module.label}. Take its quiz next.",
               "success")
-        return quiz
+        return quiz_url(course.slug, module_slug)
     following = progress.next_lesson
     if following is not None:
         return url_for("courses.lesson", slug=course.slug, module_slug=following.module_slug,

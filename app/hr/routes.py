@@ -1,19 +1,17 @@
 """HR: the organisation dashboard, its CSV export, the invitation link and the bulk check."""
-from datetime import UTC, datetime
-
 from flask import (
     Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for,
 )
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import select
 
 from app.auth import services
 from app.auth.decorators import role_required
-from app.certificates.issuer import current_issuer
+from app.certificates.extension import current_issuer
+from app.clock import utcnow
 from app.extensions import client_address, db
 from app.hr import services as hr_services
-from app.models import Organisation, User
+from app.models import Organisation
 from app.verify import services as verify_services
 from app.verify.forms import BulkVerifyForm
 from app.verify.spreadsheets import CsvError, read_csv_rows
@@ -27,10 +25,6 @@ def _organisation() -> Organisation:
     if org is None:
         abort(404, "Your account does not belong to an organisation yet. Ask an administrator.")
     return org
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _dashboard_query() -> hr_services.DashboardQuery:
@@ -51,7 +45,7 @@ def _dashboard_query() -> hr_services.DashboardQuery:
 def dashboard():
     """The organisation's learners: progress, quizzes, certificates; filtered and sorted."""
     org, query = _organisation(), _dashboard_query()
-    rows = hr_services.organisation_rows(db.session, org, _now())
+    rows = hr_services.organisation_rows(db.session, org, utcnow())
     chosen = hr_services.select_rows(rows, query)
     page = hr_services.paginate(chosen, request.args.get("page", 1, type=int))
     return render_template(
@@ -66,10 +60,10 @@ def dashboard():
 @role_required("hr")
 def export():
     """The dashboard rows matching the current filters, as a CSV download."""
-    org = _organisation()
-    rows = hr_services.select_rows(hr_services.organisation_rows(db.session, org, _now()),
+    org, now = _organisation(), utcnow()
+    rows = hr_services.select_rows(hr_services.organisation_rows(db.session, org, now),
                                    _dashboard_query())
-    filename = f"{org.slug}-learners-{_now():%Y-%m-%d}.csv"
+    filename = f"{org.slug}-learners-{now:%Y-%m-%d}.csv"
     return _csv_download(hr_services.dashboard_csv(rows), filename)
 
 
@@ -81,7 +75,7 @@ def learner(user_id: int):
     person = hr_services.find_member(db.session, org, user_id)
     if person is None:
         abort(404, "There is no learner at this address in your organisation.")
-    rows = hr_services.organisation_rows(db.session, org, _now(), learner_id=person.id)
+    rows = hr_services.organisation_rows(db.session, org, utcnow(), learner_id=person.id)
     return render_template("hr/learner.html", org=org, person=person,
                            rows=[row for row in rows if row.course_slug])
 
@@ -103,24 +97,19 @@ def bulk_verify():
         return render_template("hr/bulk_verify.html", form=form,
                                max_rows=verify_services.BULK_MAX_ROWS), 400
     return _csv_download(verify_services.report_csv(report),
-                         f"certificate-verdicts-{_now():%Y-%m-%d-%H%M}.csv")
+                         f"certificate-verdicts-{utcnow():%Y-%m-%d-%H%M}.csv")
 
 
 def _bulk_report(data: bytes) -> verify_services.BulkReport:
     """Verify every row and log each verdict (channel bulk)."""
-    now = _now()
-    report = verify_services.verify_bulk(db.session, read_csv_rows(data),
-                                         keyring=current_issuer().keyring, now=now)
-    client = verify_services.client_digest(client_address(), current_app.config["SECRET_KEY"])
-    verify_services.log_verifications(
-        db.session, ((verify_services.logged_code(row.verdict, row.code_text),
-                      row.verdict.outcome) for row in report.rows),
-        channel="bulk", client=client, now=now)
-    db.session.commit()
-    return report
+    return verify_services.verify_and_log_bulk(
+        db.session, read_csv_rows(data), keyring=current_issuer().keyring,
+        client=verify_services.client_digest(client_address(), current_app.config["SECRET_KEY"]),
+        now=utcnow())
 
 
 def _csv_download(text: str, filename: str) -> Response:
+    """A CSV download that no cache keeps."""
     response = Response(text.encode("utf-8"), mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["Cache-Control"] = "no-store"
@@ -130,21 +119,21 @@ def _csv_download(text: str, filename: str) -> Response:
 @bp.route("/organisation")
 @role_required("hr")
 def organisation():
+    """The organisation's members and its invitation link."""
     org = _organisation()
-    members = db.session.scalars(
-        select(User).where(User.organisation_id == org.id).order_by(User.name)).all()
-    return render_template("hr/organisation.html", org=org, members=members, form=FlaskForm())
+    return render_template("hr/organisation.html", org=org,
+                           members=hr_services.members(db.session, org), form=FlaskForm())
 
 
 @bp.route("/organisation/invite", methods=["POST"])
 @role_required("hr")
 def renew_invite():
+    """A new invitation link for the organisation; the old one stops working."""
     org = current_user.organisation
     if org is None:
         abort(404)
     if not FlaskForm().validate_on_submit():
         abort(400)
     services.regenerate_invite(db.session, current_user, org)
-    db.session.commit()
     flash("A new invitation link is ready; the old one no longer works.", "success")
     return redirect(url_for("hr.organisation"))

@@ -360,6 +360,12 @@ def find_member(session: Session, org: Organisation, user_id: int) -> User | Non
                                              User.organisation_id == org.id))
 
 
+def members(session: Session, org: Organisation) -> list[User]:
+    """The organisation's members, by name."""
+    return list(session.scalars(select(User).where(User.organisation_id == org.id)
+                                .order_by(User.name)))
+
+
 @dataclass(frozen=True)
 class Page:
     """One page of rows, shaped like Flask-SQLAlchemy's pagination for the shared template."""

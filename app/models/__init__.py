@@ -1,5 +1,5 @@
 """SQLAlchemy models, one module per area."""
-from app.models.accounts import ROLES, Organisation, User, UserRole
+from app.models.accounts import ROLES, LoginSession, Organisation, User, UserRole
 from app.models.audit import AuditEvent
 from app.models.authoring import CourseDraft, CourseVersionFile, DraftAsset
 from app.models.certificates import Certificate, VerificationLog
@@ -9,6 +9,6 @@ from app.models.quizzes import QuizAttempt
 
 __all__ = [
     "ROLES", "AuditEvent", "Certificate", "Course", "CourseAsset", "CourseVersion", "Enrollment",
-    "LessonProgress", "Organisation", "QuizAttempt", "User", "UserRole", "VerificationLog",
+    "LessonProgress", "LoginSession", "Organisation", "QuizAttempt", "User", "UserRole", "VerificationLog",
     "VersionLesson", "VersionModule",
 ]

@@ -7,8 +7,8 @@ from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import db
 from app.clock import utcnow
+from app.extensions import db
 from app.models.base import UTCDateTime
 
 #: Every account is a learner; the other roles are granted.
@@ -47,9 +47,14 @@ class User(UserMixin, db.Model):
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
     )
 
+    #: the login this user object was loaded for (see `LoginSession`); Flask-Login keeps it in
+    #: the session cookie and the remember cookie instead of the user id
+    login_id = None
+
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
         return self.is_active_account
+
 
     @property
     def roles(self) -> set[str]:
@@ -71,3 +76,19 @@ class UserRole(db.Model):
     role: Mapped[str] = mapped_column(String(16))
 
     user: Mapped[User] = relationship(back_populates="role_grants")
+
+
+class LoginSession(db.Model):
+    """One login of a user (a browser session and its remember cookie), which can be ended."""
+
+    __tablename__ = "login_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    #: SHA-256 of the secret half of the login id; the secret itself is only in the cookies
+    token_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()

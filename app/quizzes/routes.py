@@ -30,10 +30,8 @@ def _course_or_404(slug: str) -> Course:
 
 
 def _attempt_or_404(attempt_id: int) -> QuizAttempt:
-    try:
-        return services.find_attempt(db.session, _learner(), attempt_id)
-    except services.QuizNotFound as error:
-        abort(404, str(error))
+    """The learner's attempt; anyone else's is QuizNotFound, the refusal handler's 404."""
+    return services.find_attempt(db.session, _learner(), attempt_id)
 
 
 @bp.route("/courses/<slug>/quiz/<quiz_key>", methods=["GET", "POST"])

@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from app.certificates.signing import KeyRing
+from app.domain import DomainError
 from app.verify.spreadsheets import csv_document
 from app.verify.verdict import MAX_CODE_TEXT, Verdict, code_like, verify_many
 
@@ -26,8 +27,10 @@ VERDICT_COLUMNS = ("verdict", "certificate code", "holder name", "course", "cour
                    "issued on", "expires on", "status changed on", "status reason", "details")
 
 
-class BulkInputError(ValueError):
+class BulkInputError(DomainError):
     """The CSV cannot be processed at all; the message says why and what to do."""
+
+    status_code = 400
 
 
 @dataclass(frozen=True, slots=True)

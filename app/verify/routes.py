@@ -6,14 +6,14 @@ client's address.
 """
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from flask import (
     Blueprint, Response, current_app, jsonify, redirect, render_template, request, url_for,
 )
 
+from app import transactions
 from app.certificates.codes import parse_code
-from app.certificates.issuer import current_issuer
+from app.certificates.extension import current_issuer
+from app.clock import utcnow
 from app.errors import error_response
 from app.extensions import client_address, db, limiter
 from app.verify import services
@@ -27,8 +27,6 @@ bp = Blueprint("verify", __name__)
 TOO_MANY = ("You have checked many certificates in a short time. Please wait a minute, then "
             "try again.")
 LOG_WRITER_KEY = "verification_log_writer"
-#: where the certificates area publishes the public keys, when it does
-JWKS_ENDPOINTS = ("certificates.jwks", "certificates.jwks_json")
 
 
 def _unlimited_lookup() -> bool:
@@ -80,7 +78,7 @@ def check_pdf():
                                upload=upload), 413 if too_large else 400
     issuer = current_issuer()
     verdict = services.verify_pdf(db.session, upload.pdf.data.read(), keyring=issuer.keyring,
-                                  trust_roots=issuer.trust_roots(), now=_now())
+                                  trust_roots=issuer.trust_roots(), now=utcnow())
     _log(verdict.code or "", "pdf", verdict.outcome)
     status = http_status(verdict) if verdict.is_pdf else 400
     return render_template("verify/pdf_result.html", result=verdict,
@@ -137,30 +135,25 @@ def upload_too_large(_error):
                            upload=upload), 413
 
 
-@bp.app_template_filter("display_date")
-def display_date_filter(value) -> str:
-    """5 March 2026."""
-    return services.display_date(value)
-
-
 def _verify_code(code_text: str, channel: str) -> services.Verdict:
-    """Verify a typed code, log it and commit the log entry."""
+    """Verify a typed code and log it."""
     keyring = current_issuer().keyring
-    verdict = services.verify_certificate(db.session, code_text, keyring=keyring, now=_now())
+    verdict = services.verify_certificate(db.session, code_text, keyring=keyring, now=utcnow())
     _log(services.logged_code(verdict, code_text), channel, verdict.outcome)
     return verdict
 
 
 def _log(code: str, channel: str, outcome: str) -> None:
+    """Log one verification: in the request's transaction, or through the batched writer."""
     digest = services.client_digest(client_address(), current_app.config["SECRET_KEY"])
     writer = _log_writer()
     if writer is not None:
         writer.add(services.log_entries([(code, outcome)], channel=channel, client=digest,
-                                        now=_now()))
+                                        now=utcnow()))
         return
     services.log_verification(db.session, code=code, channel=channel, outcome=outcome,
-                              client=digest, now=_now())
-    db.session.commit()
+                              client=digest, now=utcnow())
+    transactions.keep()  # a verdict of "not found" (404) is an answer: its log entry stays
 
 
 def _log_writer() -> BatchedLogWriter | None:
@@ -171,10 +164,6 @@ def _log_writer() -> BatchedLogWriter | None:
     if writer is None:
         writer = current_app.extensions[LOG_WRITER_KEY] = BatchedLogWriter(db.engine)
     return writer
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _public_url(path: str) -> str:
@@ -191,8 +180,5 @@ def _api_url(verdict: services.Verdict) -> str | None:
     return url_for("verify.api_certificate", code=verdict.code) if verdict.code else None
 
 
-def _jwks_url() -> str | None:
-    for endpoint in JWKS_ENDPOINTS:
-        if endpoint in current_app.view_functions:
-            return _public_url(url_for(endpoint))
-    return None
+def _jwks_url() -> str:
+    return _public_url(url_for("certificates.jwks"))

@@ -12,25 +12,41 @@ import csv
 import io
 from collections.abc import Iterable, Sequence
 
+from app.domain import DomainError
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 DELIMITERS = ",;\t|"
 _BINARY_SIGNATURES = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0", b"%PDF")
-_SNIFF_SIZE = 64 * 1024
+#: the dialect is sniffed from at most this many characters and lines: csv.Sniffer's quote
+#: detection is quadratic in its sample, and a few lines show the delimiter well enough
+SNIFF_CHARS = 4096
+SNIFF_LINES = 20
+#: cells in a row: wider than any HR export (Excel 2003 stopped at 256 columns); each row of
+#: the bulk report is padded to the widest, so width times rows must stay bounded
+MAX_COLUMNS = 256
 
 
-class CsvError(ValueError):
+class CsvError(DomainError):
     """The upload is not a CSV we can read; the message says what to do instead."""
+
+    status_code = 400
 
 
 def read_csv_rows(data: bytes) -> list[list[str]]:
     """Decode an uploaded CSV and split it into rows of cells."""
     text = decode_text(data)
+    rows = []
     try:
-        return [[cell.strip() for cell in row]
-                for row in csv.reader(io.StringIO(text, newline=""), _dialect(text))]
+        for line, row in enumerate(csv.reader(io.StringIO(text, newline=""), _dialect(text)), 1):
+            if len(row) > MAX_COLUMNS:
+                raise CsvError(f"Row {line:,} has {len(row):,} columns; a CSV of certificate "
+                               f"codes may have at most {MAX_COLUMNS}. Keep the column of "
+                               "codes and a few others, and upload it again.")
+            rows.append([cell.strip() for cell in row])
     except csv.Error as exc:
         raise CsvError(f"The file is not a valid CSV ({exc}). Save it from your spreadsheet "
                        "as \"CSV UTF-8\" and upload it again.") from exc
+    return rows
 
 
 def decode_text(data: bytes) -> str:
@@ -59,13 +75,26 @@ _ENCODING_HELP = ("We could not read the text of this file: its encoding is not 
 
 def _dialect(text: str) -> type[csv.Dialect] | csv.Dialect:
     """The CSV dialect of the text: the sniffed delimiter, or plain commas."""
-    sample = text[:_SNIFF_SIZE]
+    sample = sniff_sample(text)
     if not any(delimiter in sample for delimiter in DELIMITERS):
         return csv.excel
     try:
         return csv.Sniffer().sniff(sample, delimiters=DELIMITERS)
     except csv.Error:
         return csv.excel
+
+
+def sniff_sample(text: str) -> str:
+    """The start of the text the dialect is sniffed from: whole lines, bounded in size."""
+    sample = text[:SNIFF_CHARS]
+    if len(text) > SNIFF_CHARS and "\n" in sample:
+        sample = sample[: sample.rindex("\n") + 1]  # no half line at the end
+    end = -1
+    for _ in range(SNIFF_LINES):
+        end = sample.find("\n", end + 1)
+        if end < 0:
+            return sample
+    return sample[: end + 1]
 
 
 def safe_cell(value: object) -> str:

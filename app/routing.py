@@ -1,0 +1,39 @@
+"""Numbers taken from URLs, bounded where they enter: a path or query number outside what the
+database stores is "not found" or ignored, never an overflow deep in a query."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from werkzeug.routing import IntegerConverter
+
+#: the largest id the database stores (a 32-bit signed integer on PostgreSQL)
+MAX_ID = 2**31 - 1
+#: the last page a listing offers; beyond it a listing is empty anyway
+MAX_PAGE = 100_000
+
+
+class BoundedIntConverter(IntegerConverter):
+    """`<int:...>` in a route: 0 to MAX_ID; a longer or larger number does not match (404)."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=None, signed=False):  # noqa: A002
+        super().__init__(map, fixed_digits=fixed_digits, min=min,
+                         max=MAX_ID if max is None else max, signed=signed)
+        self.regex = r"\d{1,10}" if not signed else r"-?\d{1,10}"
+
+
+def bounded_int(args: Mapping[str, str], name: str, default: int | None = None, *,
+                minimum: int = 0, maximum: int = MAX_ID) -> int | None:
+    """The query argument `name` as an int within [minimum, maximum], else `default`.
+
+    Only ASCII digits count: "²", "٣" or "1e9" are not numbers here.
+    """
+    text = (args.get(name) or "").strip()
+    if not text.isascii() or not text.lstrip("-").isdigit() or len(text) > 12:
+        return default
+    value = int(text)
+    return value if minimum <= value <= maximum else default
+
+
+def page_number(args: Mapping[str, str]) -> int:
+    """The `page` query argument of a listing: 1 to MAX_PAGE, 1 when absent or malformed."""
+    return bounded_int(args, "page", 1, minimum=1, maximum=MAX_PAGE)
