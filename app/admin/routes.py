@@ -9,6 +9,7 @@ from app.auth.decorators import role_required
 from app.errors import refusals_return_to
 from app.extensions import db
 from app.models import ROLES, AuditEvent, Organisation, User
+from app.routing import page_number
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -26,7 +27,8 @@ def users():
     """Accounts, searchable by name or email and filtered by role."""
     q = request.args.get("q", "")[:100]
     role = request.args.get("role") if request.args.get("role") in ROLES else None
-    page = db.paginate(services.search_users(q, role), per_page=25, error_out=False)
+    page = db.paginate(services.search_users(q, role), page=page_number(request.args), per_page=25,
+                       error_out=False)
     return render_template("admin/users.html", page=page, q=q, role=role, roles=ROLES)
 
 
@@ -100,5 +102,6 @@ def audit():
     action = request.args.get("action", "")[:64]
     if action:
         stmt = stmt.where(AuditEvent.action.startswith(action))
-    page = db.paginate(stmt, per_page=50, error_out=False)
+    page = db.paginate(stmt, page=page_number(request.args), per_page=50,
+                       error_out=False)
     return render_template("admin/audit.html", page=page, action=action)

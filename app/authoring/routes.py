@@ -16,6 +16,7 @@ from app.authoring.web import (
 )
 from app.extensions import db
 from app.models import Course, CourseDraft
+from app.routing import page_number
 
 
 # --- courses ----------------------------------------------------------------------------------
@@ -254,6 +255,7 @@ def _render_publish(course: Course, draft: CourseDraft, form, status: int,
 def history(slug: str):
     """Who changed which lesson or quiz, when, and who published which version."""
     course = course_or_404(slug)
-    page = db.paginate(services.course_events(course), per_page=50, error_out=False)
+    page = db.paginate(services.course_events(course), page=page_number(request.args), per_page=50,
+                       error_out=False)
     return render_template("authoring/history.html", course=course, page=page)
 

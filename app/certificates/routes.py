@@ -23,6 +23,7 @@ from app.clock import utcnow
 from app.errors import refusals_return_to
 from app.extensions import db
 from app.models import Certificate
+from app.routing import page_number
 
 bp = Blueprint("certificates", __name__)
 
@@ -219,7 +220,8 @@ def _admin_list_page(failed_code: str | None = None, failed_form: StatusChangeFo
     q = request.args.get("q", "")[:100]
     status = request.args.get("status") if request.args.get("status") in services.STATUSES \
         else None
-    page = db.paginate(services.search_certificates(q, status), per_page=25, error_out=False)
+    page = db.paginate(services.search_certificates(q, status), page=page_number(request.args), per_page=25,
+                       error_out=False)
     now = utcnow()
     return render_template(
         "certificates/admin_list.html", page=page, q=q, status=status,

@@ -12,6 +12,7 @@ from app.courses.forms import EnrollForm, LessonCompleteForm
 from app.courses.markdown import pygments_css
 from app.extensions import db
 from app.models import Course
+from app.routing import bounded_int
 
 bp = Blueprint("courses", __name__)
 
@@ -150,7 +151,7 @@ def _after_completion(course: Course, module_slug: str) -> str:
 def asset(slug: str, path: str):
     """A course image or file, from the database; `?v=N` pins a version and caches for good."""
     course = _course_or_404(slug)
-    version = request.args.get("v", type=int)
+    version = bounded_int(request.args, "v")
     if "v" in request.args and version is None:
         abort(404)
     found = services.find_asset(db.session, course, path, version)

@@ -12,6 +12,7 @@ from app.clock import utcnow
 from app.extensions import client_address, db
 from app.hr import services as hr_services
 from app.models import Organisation
+from app.routing import page_number
 from app.verify import services as verify_services
 from app.verify.forms import BulkVerifyForm
 from app.verify.spreadsheets import CsvError, read_csv_rows
@@ -47,7 +48,7 @@ def dashboard():
     org, query = _organisation(), _dashboard_query()
     rows = hr_services.organisation_rows(db.session, org, utcnow())
     chosen = hr_services.select_rows(rows, query)
-    page = hr_services.paginate(chosen, request.args.get("page", 1, type=int))
+    page = hr_services.paginate(chosen, page_number(request.args))
     return render_template(
         "hr/dashboard.html", org=org, query=query, page=page,
         headline=hr_services.headline(rows), chart=hr_services.progress_chart(rows),

@@ -1,0 +1,111 @@
+"""Malformed numbers anywhere in a URL or a form get a 4xx, never a 5xx.
+
+Before: `?v=99999999999999999999999999` on assets, the same in `/attempts/<id>`,
+`/hr/learners/<id>`, `/admin/users/<id>`, `?page=`, a 5,000-digit answer position and a studio
+revision of `²` all answered 500. The routes are taken from the app's own URL map, so a new
+route is fuzzed without anyone remembering to add it here.
+"""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from app.courses import services as course_services
+from app.models.quizzes import FINAL_EXAM_KEY
+from app.quizzes import services as quiz_services
+from tests.factories import QUIZ_TIME, import_example_course
+
+HOSTILE_NUMBERS = ("99999999999999999999999999", "9" * 5000, "-1", "-99999999999999999999",
+                   "²", "٣", "1e9", "0x10", "NaN", "", " 1", "1.5", "\u0661\u0662")
+QUERY_NAMES = ("page", "v", "per_page", "revision", "attempt", "status", "q")
+#: endpoints whose URLs need values other than numbers
+SAMPLE_VALUES = {"slug": "example-course", "module_slug": "01-foundations",
+                 "lesson_slug": "01-origins", "quiz_key": "foundations",
+                 "code": "OKR-7K3M-Q9TB-X2HD-4FRW-9", "path": "module.md",
+                 "filename": "app.css"}
+
+
+@pytest.fixture
+def everyone(app, db, make_user, client):
+    """The example course, and a logged-in user who holds every role."""
+    course = import_example_course(db)
+    user = make_user("admin")
+    for role in ("trainer", "hr"):
+        from app.auth import services as accounts
+
+        accounts.grant_role(db.session, None, user, role)
+    course_services.enroll(db.session, user, course, QUIZ_TIME)
+    db.session.commit()
+    with client.session_transaction() as session:
+        session["_user_id"] = str(user.id)
+        session["_fresh"] = True
+    return user, course
+
+
+def get_rules(app):
+    return [rule for rule in app.url_map.iter_rules()
+            if "GET" in rule.methods and rule.endpoint != "static"]
+
+
+def fill(rule, number: str) -> str | None:
+    """The rule's URL with `number` in every numeric part and samples elsewhere."""
+    url = rule.rule
+    for converter, name in re.findall(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>", rule.rule):
+        value = number if converter == "int" else SAMPLE_VALUES.get(name, "x")
+        url = re.sub(rf"<[^>]*\b{name}>", value, url, count=1)
+    return url
+
+
+def test_every_get_route_answers_hostile_numbers_without_a_5xx(app, client, everyone):
+    failures = []
+    for rule in get_rules(app):
+        for number in HOSTILE_NUMBERS:
+            url = fill(rule, number)
+            query = "&".join(f"{name}={number}" for name in QUERY_NAMES)
+            for target in (url, f"{url}?{query}"):
+                status = client.get(target).status_code
+                if status >= 500:
+                    failures.append((target[:120], status))
+    assert failures == [], "\n".join(f"{status} {url}" for url, status in failures)
+
+
+def test_hostile_answer_positions_are_refused(app, db, client, everyone):
+    user, course = everyone
+    attempt = quiz_services.start_attempt(db.session, user, course, "foundations", QUIZ_TIME)
+    db.session.commit()
+    token = _token(client, f"/attempts/{attempt.id}")
+    question = attempt.snapshot["questions"][0]["id"]
+    for number in HOSTILE_NUMBERS:
+        for action in ("save", "submit"):
+            response = client.post(f"/attempts/{attempt.id}/{action}",
+                                   data={"csrf_token": token, f"q-{question}": number,
+                                         question: number})
+            assert response.status_code < 500, (action, number[:20], response.status_code)
+
+
+def test_hostile_studio_revisions_are_refused(app, db, client, everyone):
+    _, course = everyone
+    token = _token(client, "/studio/example-course")
+    client.post("/studio/example-course/draft", data={"csrf_token": token})
+    path = "/studio/example-course/edit/01-foundations/module.md"
+    for number in HOSTILE_NUMBERS:
+        for field in ("revision", "seen_revision", "draft_revision"):
+            response = client.post(path, data={"csrf_token": token, "text": "# x\n",
+                                               field: number})
+            assert response.status_code < 500, (field, number[:20], response.status_code)
+        response = client.post("/studio/example-course/publish",
+                               data={"csrf_token": token, "revision": number})
+        assert response.status_code < 500, ("publish", number[:20], response.status_code)
+
+
+def test_the_final_exam_key_and_huge_attempt_ids_are_not_found(client, everyone):
+    assert client.get(f"/attempts/{'9' * 30}").status_code == 404
+    assert client.get(f"/courses/example-course/quiz/{FINAL_EXAM_KEY}").status_code < 500
+
+
+def _token(client, path: str) -> str:
+    html = client.get(path).get_data(as_text=True)
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
