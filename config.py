@@ -40,7 +40,9 @@ class Config:
     ENV_NAME = "development"
     SECRET_KEY: str | None = None
     DATABASE_URL = f"sqlite:///{INSTANCE_DIR / 'okr_academy.sqlite3'}"
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    #: check a pooled connection before handing it out, so one the server dropped (a restart,
+    #: a failover, an idle timeout, pg_terminate_backend) is replaced instead of failing a request
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
     INSTANCE_PATH = str(INSTANCE_DIR)
     COURSES_DIR = str(BASE_DIR / "courses")
     CERTIFICATES_DIR = str(BASE_DIR / "certificates")
@@ -70,6 +72,8 @@ class Config:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SECURE = False
     PERMANENT_SESSION_LIFETIME = 60 * 60 * 12
+    #: how long "remember me" keeps a login (seconds); each login has its own remember token
+    REMEMBER_COOKIE_DURATION = 60 * 60 * 24 * 30
     WTF_CSRF_ENABLED = True
     WTF_CSRF_TIME_LIMIT = 60 * 60 * 8
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
@@ -85,7 +89,7 @@ class Config:
         for klass in reversed(cls.__mro__):
             for name, value in vars(klass).items():
                 if name.isupper():
-                    settings[name] = value
+                    settings[name] = dict(value) if isinstance(value, dict) else value
         for name, default in list(settings.items()):
             raw = os.environ.get(name)
             if raw is not None and not isinstance(default, dict):
@@ -123,6 +127,11 @@ class TestConfig(Config):
         return settings
 
 
+#: the shortest SECRET_KEY production accepts: it signs session cookies and CSRF tokens, so it
+#: must not be guessable offline from one signed cookie
+MIN_SECRET_KEY_BYTES = 32
+
+
 class ProductionConfig(Config):
     ENV_NAME = "production"
     DATABASE_URL = ""
@@ -131,11 +140,20 @@ class ProductionConfig(Config):
 
     @classmethod
     def finalise(cls, settings: dict) -> None:
+        """Refuse to start without a database or a long enough secret key."""
         missing = [name for name in ("SECRET_KEY", "DATABASE_URL") if not settings.get(name)]
         if missing:
             raise RuntimeError(
                 "Production configuration refuses to start: set " + " and ".join(missing)
                 + " in the environment."
+            )
+        key_bytes = len(str(settings["SECRET_KEY"]).encode("utf-8"))
+        if key_bytes < MIN_SECRET_KEY_BYTES:
+            raise RuntimeError(
+                f"Production configuration refuses to start: SECRET_KEY is {key_bytes} bytes "
+                f"long and must be at least {MIN_SECRET_KEY_BYTES}. Generate one with "
+                "`python -c \"import secrets; print(secrets.token_urlsafe(48))\"` and set it "
+                "in the environment."
             )
 
 

@@ -34,8 +34,8 @@ def create_app(config: type[Config] | dict | None = None, overrides: dict | None
 
 
 def register_extensions(app: Flask) -> None:
-    from sqlalchemy.orm import joinedload
-
+    from app.auth.logins import user_for_login
+    from app.clock import utcnow
     from app import models  # noqa: F401  (registers the tables on the metadata)
     from app.certificates.extension import init_certificates
     from app.extensions import csrf, db, limiter, login_manager, migrate
@@ -51,10 +51,9 @@ def register_extensions(app: Flask) -> None:
     init_certificates(app)
 
     @login_manager.user_loader
-    def load_user(user_id: str):
-        # one query: the roles come joined rather than by a second SELECT on every request
-        return db.session.get(models.User, int(user_id),
-                              options=[joinedload(models.User.role_grants)])
+    def load_user(login_id: str):
+        # the cookies carry a login that can be ended, not the user id (see app/auth/logins.py)
+        return user_for_login(db.session, login_id, utcnow())
 
 
 def register_blueprints(app: Flask) -> None:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import tempfile
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import quote
 
@@ -32,6 +33,7 @@ def prepare_instance(env: dict) -> dict:
 
     from app import create_app
     from app.auth import services as accounts
+    from app.auth.logins import start_login
     from app.courses import services as courses
     from app.extensions import db
 
@@ -53,8 +55,10 @@ def prepare_instance(env: dict) -> dict:
         lesson = first.lessons[1]
         path = f"/courses/{course.slug}/{first.slug}/{lesson.slug}"
         client = app.test_client()
+        login_id = start_login(db.session, user, datetime.now(UTC), timedelta(hours=12))
+        db.session.commit()
         with client.session_transaction() as session:
-            session["_user_id"] = str(user.id)
+            session["_user_id"] = login_id
             session["_fresh"] = True
         response = client.get(path)
         assert response.status_code == 200, response.status_code

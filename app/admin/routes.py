@@ -6,6 +6,7 @@ from sqlalchemy import select
 from app.admin.forms import OrganisationForm, UserActivationForm, UserEditForm
 from app.auth import services
 from app.auth.decorators import role_required
+from app.clock import utcnow
 from app.errors import refusals_return_to
 from app.extensions import db
 from app.models import ROLES, AuditEvent, Organisation, User
@@ -71,9 +72,23 @@ def user_set_active(user_id: int):
     user = db.get_or_404(User, user_id)
     if not UserActivationForm().validate_on_submit():
         abort(400)
-    services.set_active(db.session, current_user, user, not user.is_active_account)
+    services.set_active(db.session, current_user, user, not user.is_active_account, utcnow())
     flash(f"{user.name} is {'reactivated' if user.is_active_account else 'deactivated'}.",
           "success")
+    return redirect(url_for("admin.user_detail", user_id=user.id))
+
+
+@bp.route("/users/<int:user_id>/sign-out", methods=["POST"])
+@role_required("admin")
+@refusals_return_to("admin.user_detail")
+def user_sign_out(user_id: int):
+    """End every login of an account at once (a lost laptop, a departure)."""
+    user = db.get_or_404(User, user_id)
+    if not UserActivationForm().validate_on_submit():
+        abort(400)
+    ended = services.sign_out_everywhere(db.session, current_user, user, utcnow())
+    flash(f"{user.name} is signed out everywhere ({ended} login{'s' if ended != 1 else ''} "
+          "ended).", "success")
     return redirect(url_for("admin.user_detail", user_id=user.id))
 
 

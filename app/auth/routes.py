@@ -1,10 +1,12 @@
 """Registration, login, logout, profile and password."""
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from app.auth import services
+from app.auth.logins import end_login, start_login
 from app.auth.forms import ChangePasswordForm, LoginForm, LogoutForm, ProfileForm, RegistrationForm
 from app.clock import utcnow
 from app.extensions import db, limiter
@@ -43,7 +45,7 @@ def register():
         except services.AccountError as error:
             getattr(form, error.field or "email").errors.append(str(error))  # a 400: nothing kept
         else:
-            login_user(user)
+            _log_in(user)
             flash(f"Welcome to OKR Academy, {user.name}.", "success")
             return redirect(url_for("main.dashboard"))
     status = 400 if form.errors else 200
@@ -65,9 +67,18 @@ def login():
         if user is None:
             form.password.errors.append("The email or password is not correct.")
             return render_template("auth/login.html", form=form), 401
-        login_user(user, remember=form.remember.data)
+        _log_in(user, remember=form.remember.data)
         return redirect(_safe_next(request.args.get("next")) or url_for("main.dashboard"))
     return render_template("auth/login.html", form=form), 400 if form.errors else 200
+
+
+def _log_in(user, remember: bool = False) -> None:
+    """Open a login that can be ended and put it in the cookies."""
+    seconds = current_app.config["REMEMBER_COOKIE_DURATION" if remember
+                                  else "PERMANENT_SESSION_LIFETIME"]
+    lifetime = seconds if isinstance(seconds, timedelta) else timedelta(seconds=seconds)
+    start_login(db.session, user, utcnow(), lifetime)
+    login_user(user, remember=remember, duration=lifetime if remember else None)
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -84,6 +95,8 @@ def logout():
     """Log out (a POST with the form's token, so no other site can log anyone out)."""
     form = LogoutForm()
     if form.validate_on_submit():
+        if current_user.is_authenticated:
+            end_login(db.session, current_user.login_id, utcnow())
         logout_user()
         flash("You are logged out.", "info")
     return redirect(url_for("main.index"))
@@ -102,11 +115,25 @@ def account():
     if password.submit.data and password.validate_on_submit():
         try:
             services.change_password(db.session, current_user, password.current_password.data,
-                                     password.new_password.data, _policy())
+                                     password.new_password.data, _policy(), utcnow())
         except services.AccountError as error:
             getattr(password, error.field).errors.append(str(error))  # a 400: nothing kept
         else:
-            flash("Your password is changed.", "success")
+            flash("Your password is changed, and every other login of yours is signed out.",
+                  "success")
             return redirect(url_for("auth.account"))
     status = 400 if (profile.errors or password.errors) else 200
-    return render_template("auth/account.html", profile=profile, password=password), status
+    return render_template("auth/account.html", profile=profile, password=password,
+                           sign_out=LogoutForm()), status
+
+
+@bp.route("/account/sign-out-everywhere", methods=["POST"])
+@login_required
+def sign_out_everywhere():
+    """End every other login of this account (other browsers, remembered devices)."""
+    if not LogoutForm().validate_on_submit():
+        return redirect(url_for("auth.account"))
+    ended = services.sign_out_everywhere(db.session, current_user, current_user, utcnow())
+    flash(f"Signed out everywhere else ({ended} other login{'s' if ended != 1 else ''}).",
+          "success")
+    return redirect(url_for("auth.account"))

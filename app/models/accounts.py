@@ -55,6 +55,12 @@ class User(UserMixin, db.Model):
     def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
         return self.is_active_account
 
+    def get_id(self) -> str:
+        """What the session and remember cookies carry: the login, never the bare user id."""
+        if self.login_id is None:
+            raise RuntimeError("open a login with app.auth.logins.start_login first")
+        return self.login_id
+
 
     @property
     def roles(self) -> set[str]:

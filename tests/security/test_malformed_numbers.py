@@ -14,6 +14,7 @@ import pytest
 from app.courses import services as course_services
 from app.models.quizzes import FINAL_EXAM_KEY
 from app.quizzes import services as quiz_services
+from tests.conftest import log_in
 from tests.factories import QUIZ_TIME, import_example_course
 
 HOSTILE_NUMBERS = ("99999999999999999999999999", "9" * 5000, "-1", "-99999999999999999999",
@@ -37,9 +38,7 @@ def everyone(app, db, make_user, client):
         accounts.grant_role(db.session, None, user, role)
     course_services.enroll(db.session, user, course, QUIZ_TIME)
     db.session.commit()
-    with client.session_transaction() as session:
-        session["_user_id"] = str(user.id)
-        session["_fresh"] = True
+    log_in(client, user)
     return user, course
 
 
