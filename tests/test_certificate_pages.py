@@ -152,6 +152,7 @@ def test_revoked_and_expired_certificates_say_so(db, client, login_as, make_user
 
 # --- downloads ------------------------------------------------------------------------------------
 
+@pytest.mark.renders_pdf
 def test_the_pdf_download_is_the_stored_signed_document(client, login_as, holder, certificate,
                                                         tmp_path, app):
     login_as(holder)
@@ -164,6 +165,7 @@ def test_the_pdf_download_is_the_stored_signed_document(client, login_as, holder
     assert outside_event_loop(check_pdf, response.data, [root]).signature_ok
 
 
+@pytest.mark.renders_pdf
 def test_pdfsig_reports_the_signature_valid_and_a_changed_byte_invalid(certificate, tmp_path):
     original = tmp_path / "certificate.pdf"
     original.write_bytes(certificate.pdf)
@@ -179,6 +181,7 @@ def test_pdfsig_reports_the_signature_valid_and_a_changed_byte_invalid(certifica
     assert "Digest Mismatch" in report or "Signature is Invalid" in report
 
 
+@pytest.mark.renders_pdf
 def test_the_qr_code_opens_the_verification_page(certificate, tmp_path):
     pdf = tmp_path / "certificate.pdf"
     pdf.write_bytes(certificate.pdf)

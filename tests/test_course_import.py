@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from app.courses import services
 from app.courses.content import CourseInvalid, course_from_dict
 from app.models import AuditEvent, Course, CourseAsset, CourseVersion, VersionLesson, VersionModule
-from app.quizzes.spec import quiz_from_dict
+from app.courses.quiz_spec import quiz_from_dict
 from tests.factories import EXAMPLE_COURSE, FIXTURES, import_example_course
 
 BROKEN_COURSE = FIXTURES / "broken" / "many-problems"

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import event
 
 from app.certificates import services as certificates
-from app.certificates.issuer import issuer_for
+from app.certificates.extension import issuer_for
 from app.verify import services
 from app.verify.bulk import find_code_column, looks_like_header
 from app.verify.spreadsheets import CsvError, csv_document, read_csv_rows, safe_cell

@@ -163,7 +163,7 @@ def upload(browser, data: bytes, name: str = "certificate.pdf"):
                         content_type="multipart/form-data")
 
 
-@pytest.mark.slow
+@pytest.mark.renders_pdf
 def test_uploading_our_pdf_shows_every_check_passed(browser, issue):
     certificate = issue()
     response = upload(browser, certificate.pdf)
@@ -173,7 +173,7 @@ def test_uploading_our_pdf_shows_every_check_passed(browser, issue):
     assert html.count('class="check-pass"') == 5 and "Grace Hopper" in html
 
 
-@pytest.mark.slow
+@pytest.mark.renders_pdf
 def test_uploading_an_edited_pdf_says_it_was_altered(browser, issue):
     from tests.test_verify_pdf import paste_name_over
 
@@ -292,7 +292,7 @@ def test_the_command_line_reports_revocation_with_its_reason(runner, issue, db):
     assert result.exit_code == 1 and "revoked:" in result.output and "Fraud." in result.output
 
 
-@pytest.mark.slow
+@pytest.mark.renders_pdf
 def test_the_command_line_checks_pdf_files(runner, issue, tmp_path):
     from tests.test_verify_pdf import paste_name_over
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from app.certificates import services as certificates
 from app.certificates.codes import parse_code
-from app.certificates.issuer import issuer_for
+from app.certificates.extension import issuer_for
 from app.models import VerificationLog
 from app.verify import services
 from app.verify.services import Outcome

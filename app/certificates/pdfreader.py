@@ -161,7 +161,11 @@ class BoundedReader(PdfFileReader):
         super().__init__(source, strict=False, decode_limits=_DECODE_LIMITS)
 
     def _get_object_from_stream(self, idnum: int, stmnum: int, idx: int) -> Any:
-        """An object from an object stream, indexed once and parsed through the meter."""
+        """An object from an object stream, indexed once and parsed through the meter.
+
+        Overrides pyHanko's own, which parses the stream's header again for every object it
+        reads, outside any meter (idx, the position the cross-reference gives, is not needed).
+        """
         offsets, data = self._object_stream(stmnum)
         start = offsets.get(idnum)
         if start is None:
@@ -183,8 +187,11 @@ class BoundedReader(PdfFileReader):
         if not isinstance(stream, generic.StreamObject) or value_of(stream, "/Type") != "/ObjStm":
             raise misc.PdfReadError("Not an object stream.")
         count, first = _plain_int(value_of(stream, "/N")), _plain_int(value_of(stream, "/First"))
-        if count is None or first is None or not 0 <= count <= MAX_OBJECT_STREAM_OBJECTS:
+        if count is None or first is None or first < 0 or not (
+            0 <= count <= MAX_OBJECT_STREAM_OBJECTS
+        ):
             raise PdfTooComplex(f"an object stream lists {value_of(stream, '/N')!r} objects")
+        flate_at_most(stream)
         data = stream.read_data(DecodePurpose.OBJECT_STREAM)
         header = data[:first]
         self.meter.charge(0, len(header))
@@ -261,6 +268,7 @@ def _cross_reference_stream(source: io.BytesIO) -> tuple[generic.DictionaryObjec
     stream = generic.read_object(source, generic.Reference(number, generation))
     if not isinstance(stream, generic.StreamObject) or stream.raw_get("/Type") != "/XRef":
         raise misc.PdfReadError("Not a cross-reference stream.")
+    flate_at_most(stream)
     widths = stream.raw_get("/W") if "/W" in stream else None
     if not isinstance(widths, generic.ArrayObject) or len(widths) != 3 or not all(
         (width := _plain_int(value)) is not None and 0 <= width <= 8 for value in widths
@@ -285,7 +293,7 @@ def check_form_fields(reader: PdfFileReader) -> None:
     except (KeyError, TypeError):
         return
     for _field in _tree_nodes(fields, "/Kids", MAX_FORM_FIELDS):
-        pass
+        pass  # the walk itself refuses a tree beyond the limits
 
 
 def first_embedded_file(reader: PdfFileReader, name: str) -> bytes | None:
@@ -331,12 +339,9 @@ def _embedded_file_content(spec: Any) -> bytes | None:
         stream = value_of(files, "/F")
     if not isinstance(stream, generic.StreamObject):
         return None
-    filters = value_of(stream, "/Filter")
-    chain = [filters] if isinstance(filters, generic.NameObject) else list(filters or ())
-    if len(chain) > 1 or (chain and chain[0] != "/FlateDecode") or value_of(
-        stream, "/DecodeParms"
-    ):
-        raise PdfTooComplex("its certificate record uses filters ours never do")
+    chain = flate_at_most(stream)
+    if value_of(stream, "/DecodeParms") is not None:
+        raise PdfTooComplex("its certificate record uses filter parameters ours never do")
     declared = [value_of(stream, "/Length"), value_of(value_of(stream, "/Params"), "/Size")]
     encoded = stream.encoded_data
     if len(encoded) > MAX_RECORD_BYTES or any(
@@ -352,6 +357,18 @@ def _embedded_file_content(spec: Any) -> bytes | None:
     if not inflater.eof:
         raise misc.PdfReadError("The certificate record is truncated.")
     return content
+
+
+def flate_at_most(stream: generic.StreamObject) -> list[Any]:
+    """The stream's filters: none or FlateDecode alone, as in ours; anything else is refused.
+
+    A chain of filters multiplies what a few bytes inflate to, and every layer costs a pass.
+    """
+    filters = value_of(stream, "/Filter")
+    chain = [filters] if isinstance(filters, generic.NameObject) else list(filters or ())
+    if len(chain) > 1 or (chain and chain[0] != "/FlateDecode"):
+        raise PdfTooComplex("it uses stream filters ours never do")
+    return chain
 
 
 def check_signature_shape(signature: Any, file_size: int) -> None:

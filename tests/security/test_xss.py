@@ -71,6 +71,7 @@ def test_a_name_with_markup_is_text_on_every_page_that_shows_it(client, login_as
     assert_neutral(client.get(f"/verify/{code}"), NAME_AS_TEXT)
 
 
+@pytest.mark.renders_pdf
 def test_a_name_with_markup_is_printed_as_text_on_the_certificate(world, marked_up_learner, db):
     from pypdf import PdfReader
 

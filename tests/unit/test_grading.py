@@ -18,7 +18,7 @@ from app.quizzes.grading import (
     result_to_dict,
     validate_answers,
 )
-from app.quizzes.parser import QuizSpec, parse_quiz
+from app.courses.quiz_parser import QuizSpec, parse_quiz
 
 EXAMPLE = Path(__file__).parents[1] / "fixtures" / "courses" / "example-course"
 

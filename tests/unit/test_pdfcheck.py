@@ -11,7 +11,7 @@ from app.certificates.pki import ensure_dev_pki
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "certificates"
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.renders_pdf
 
 
 @pytest.fixture(scope="module")
@@ -157,3 +157,72 @@ def test_a_truncated_certificate_is_reported_not_raised(signed_pdf, trust_roots)
 def test_without_trust_roots_nothing_is_trusted(signed_pdf):
     check = check_pdf(signed_pdf, [])
     assert check.intact and not check.trusted
+
+
+# --- the embedded record, read within limits (raw PDFs, no rendering) -------------------------
+
+RECORD = (b'{"payload": "{\\"code\\":\\"OKR-7K3M-Q9TB-X2HD-4FRW-9\\"}", '
+          b'"signature": "c2ln", "kid": "k1"}')
+
+
+def pdf_with_records(*streams: bytes) -> bytes:
+    """An unsigned PDF whose certificate.json attachments are these stream objects, in order."""
+    from tests.security.hostile_pdfs import catalog, embedded_files, file_spec, raw_pdf
+
+    names = [(b"certificate.json", 10 + 2 * index) for index in range(len(streams))]
+    objects = catalog(embedded_files(names))
+    for index, body in enumerate(streams):
+        objects[10 + 2 * index] = file_spec(b"certificate.json", 11 + 2 * index)
+        objects[11 + 2 * index] = body
+    return raw_pdf(objects)
+
+
+def test_the_first_record_attachment_is_read_and_no_other(trust_roots):
+    import zlib
+
+    from tests.security.hostile_pdfs import stream
+
+    first = stream(b"/Type /EmbeddedFile /Filter /FlateDecode", zlib.compress(RECORD))
+    never_read = stream(b"/Type /EmbeddedFile /Filter /LZWDecode", b"\x80" * 100)
+    check = check_pdf(pdf_with_records(first, never_read), trust_roots)
+    assert check.is_pdf and check.record is not None
+    assert check.record.key_id == "k1" and "OKR-7K3M" in check.record.payload_json
+    assert check.problems == ("This PDF has no digital signature.",)
+
+
+def test_an_uncompressed_record_attachment_is_read(trust_roots):
+    from tests.security.hostile_pdfs import stream
+
+    check = check_pdf(pdf_with_records(stream(b"/Type /EmbeddedFile", RECORD)), trust_roots)
+    assert check.record is not None and check.record.signature == "c2ln"
+
+
+@pytest.mark.parametrize("entries, data", [
+    (b"/Filter [/FlateDecode /FlateDecode]", "twice deflated"),
+    (b"/Filter /LZWDecode", "raw"),
+    (b"/Filter /FlateDecode", "deflated past the cap"),
+    (b"/Filter /FlateDecode /Params << /Size 999999999 >>", "deflated"),
+])
+def test_a_record_attachment_unlike_ours_is_refused_before_it_is_inflated(trust_roots, entries,
+                                                                          data):
+    import zlib
+
+    from app.certificates.pdfcheck import TOO_COMPLEX
+    from tests.security.hostile_pdfs import stream
+
+    content = {"twice deflated": zlib.compress(zlib.compress(RECORD)), "raw": RECORD,
+               "deflated past the cap": zlib.compress(b" " * (65 * 1024) + RECORD),
+               "deflated": zlib.compress(RECORD)}[data]
+    check = check_pdf(pdf_with_records(stream(b"/Type /EmbeddedFile " + entries, content)),
+                      trust_roots)
+    assert not check.is_pdf and check.problems == (TOO_COMPLEX,)
+
+
+def test_without_an_attachment_the_record_comes_from_the_information_dictionary(trust_roots):
+    from tests.security.hostile_pdfs import catalog, raw_pdf
+
+    objects = catalog()
+    objects[5] = (b'<< /OKRAcademyPayload ({"code":"OKR-7K3M-Q9TB-X2HD-4FRW-9"}) '
+                  b"/OKRAcademySignature (c2ln) /OKRAcademyKeyId (k1) >>")
+    check = check_pdf(raw_pdf(objects, info=5), trust_roots)
+    assert check.record is not None and check.record.key_id == "k1"

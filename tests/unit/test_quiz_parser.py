@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from app.quizzes.parser import QuizSpec, parse_quiz, quiz_from_dict, quiz_to_dict
+from app.courses.quiz_parser import QuizSpec, parse_quiz, quiz_from_dict, quiz_to_dict
 
 EXAMPLE = Path(__file__).parents[1] / "fixtures" / "courses" / "example-course"
 
