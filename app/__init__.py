@@ -23,11 +23,12 @@ def create_app(config: type[Config] | dict | None = None, overrides: dict | None
     register_errorhandlers(app)
     register_commands(app)
     register_receivers()
-    from app.security import init_security
+    from app.security import init_security, trust_proxies
     from app.templating import init_templating
     from app.transactions import init_transactions
 
     init_security(app)
+    trust_proxies(app)
     init_templating(app)
     init_transactions(app)  # after the others: a 409 it answers still gets their headers
     return app
@@ -64,6 +65,7 @@ def register_blueprints(app: Flask) -> None:
     from app.auth.routes import bp as auth_bp
     from app.authoring import files_routes, routes  # noqa: F401  (the studio's two view modules)
     from app.authoring.web import bp as authoring_bp
+    from app.certificates import admin_routes  # noqa: F401  (its views join the blueprint)
     from app.certificates.routes import bp as certificates_bp
     from app.courses.routes import bp as courses_bp
     from app.hr.routes import bp as hr_bp

@@ -71,11 +71,12 @@ def test_issue_names_an_unknown_learner_or_course(runner, learner, email, slug, 
 
 def test_revoke_keeps_the_reason_and_refuses_a_second_time(db, runner, code):
     result = runner.invoke(args=["certificates", "revoke", code, "--reason", "Fraud"])
-    assert result.exit_code == 0 and result.output == f"Revoked {code}: Fraud\n"
+    assert result.exit_code == 0 and \
+        result.output == f"Revoked {code}: Fraud (verification shows no reason)\n"
     again = runner.invoke(args=["certificates", "revoke", code, "--reason", "Again"])
     assert again.exit_code == 1
     assert f"Certificate {code} was already revoked on " in again.output
-    assert again.output.rstrip().endswith(": Fraud")
+    assert ": Fraud" in again.output
 
 
 def test_revoke_needs_a_reason(runner, code):
@@ -97,7 +98,8 @@ def test_unknown_and_mistyped_codes_exit_1(runner, app, command, typed, message)
 
 def test_suspend_and_unsuspend(db, runner, code):
     result = runner.invoke(args=["certificates", "suspend", code.lower(), "--reason", "Review"])
-    assert result.exit_code == 0 and result.output == f"Suspended {code}: Review\n"
+    assert result.exit_code == 0 and \
+        result.output == f"Suspended {code}: Review (verification shows no reason)\n"
     assert runner.invoke(args=["certificates", "suspend", code, "--reason", "x"]).exit_code == 1
     lifted = runner.invoke(args=["certificates", "unsuspend", code])
     assert lifted.exit_code == 0 and lifted.output == f"{code} is active again.\n"

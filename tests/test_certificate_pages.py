@@ -144,10 +144,12 @@ def test_revoked_and_expired_certificates_say_so(db, client, login_as, make_user
     login_as(user)
     assert "This certificate expired on 2 March 2022" in page_text(
         client.get(f"/certificates/{expired.code}"))
-    services.revoke(db.session, None, expired.code, "Issued in error", NOW)
+    services.revoke(db.session, None, expired.code, "Wrong account (ticket 17)", NOW,
+                    "issued_in_error")
     db.session.commit()
-    assert "was revoked on 5 May 2025: Issued in error" in page_text(
-        client.get(f"/certificates/{expired.code}"))
+    text = page_text(client.get(f"/certificates/{expired.code}"))
+    assert "was revoked on 5 May 2025. Issued in error." in text
+    assert "ticket 17" not in text and "Download PDF" not in text
 
 
 # --- downloads ------------------------------------------------------------------------------------
@@ -243,38 +245,50 @@ def test_admins_search_the_certificates(client, login_as, holder, certificate):
     assert certificate.code not in page_text(client.get("/admin/certificates?status=revoked"))
 
 
+def change(browser, certificate, action, reason, query="", **extra):
+    """Open the confirmation page of a status change and confirm it, as an admin does."""
+    url = f"/admin/certificates/{certificate.code}/status"
+    return browser.post(f"{url}?{query}", {"action": action, "reason": reason,
+                                          "confirm_code": certificate.code, **extra},
+                        token_from=f"{url}?action={action}")
+
+
 def test_an_admin_suspends_lifts_and_revokes_with_reasons(db, browser, login_as, certificate):
     admin = login_as("admin")
-    url = f"/admin/certificates/{certificate.code}/status"
-    response = browser.post(url, {"action": "suspend", "reason": "Complaint"},
-                            token_from="/admin/certificates", follow_redirects=True)
+    list_page = page_text(browser.get("/admin/certificates"))
+    assert "Suspend…" in list_page and "Revoke…" in list_page
+    confirm = page_text(browser.get(
+        f"/admin/certificates/{certificate.code}/status?action=revoke"))
+    assert f"Revoke {certificate.code}</button>" in confirm and "Morgan Holder" in confirm
+    response = change(browser, certificate, "suspend", "Complaint")
+    assert response.status_code == 302
+    response = browser.get(response.location)
     assert f"Certificate {certificate.code} is now suspended." in page_text(response)
-    browser.post(url, {"action": "unsuspend", "reason": "Cleared"},
-                 token_from="/admin/certificates")
+    change(browser, certificate, "unsuspend", "Cleared")
     assert db.session.get(Certificate, certificate.id).status == "active"
-    response = browser.post(url + "?q=Morgan", {"action": "revoke", "reason": "Fraud"},
-                            token_from="/admin/certificates")
+    response = change(browser, certificate, "revoke", "Fraud", query="q=Morgan",
+                      public_reason="assessment_integrity")
     assert response.status_code == 302
     assert response.location.endswith("/admin/certificates?q=Morgan")
     revoked = db.session.get(Certificate, certificate.id)
-    assert (revoked.status, revoked.status_reason, revoked.status_changed_by_id) == \
-        ("revoked", "Fraud", admin.id)
+    assert (revoked.status, revoked.status_reason, revoked.public_reason,
+            revoked.status_changed_by_id) == ("revoked", "Fraud", "assessment_integrity", admin.id)
 
 
 def test_a_status_change_needs_a_reason_and_a_revocable_certificate(db, browser, login_as,
                                                                      certificate):
     login_as("admin")
-    url = f"/admin/certificates/{certificate.code}/status"
-    response = browser.post(url, {"action": "revoke", "reason": " "},
-                            token_from="/admin/certificates")
+    response = change(browser, certificate, "revoke", " ")
     assert response.status_code == 400
-    assert "Give a reason; it is kept and shown on verification." in page_text(response)
+    assert "Give a reason; it is kept on the record (it is not shown publicly)." in \
+        page_text(response)
     assert db.session.get(Certificate, certificate.id).status == "active"
-    browser.post(url, {"action": "revoke", "reason": "Fraud"}, token_from="/admin/certificates")
-    response = browser.post(url, {"action": "revoke", "reason": "Again"},
-                            token_from="/admin/certificates")
+    change(browser, certificate, "revoke", "Fraud")
+    response = change(browser, certificate, "revoke", "Again")
     assert response.status_code == 400 and "was already revoked on" in page_text(response)
     unknown = browser.post("/admin/certificates/OKR-0000-0000-0000-0000-0/status",
-                           {"action": "revoke", "reason": "x"}, token_from="/admin/certificates")
+                           {"action": "revoke", "reason": "x",
+                            "confirm_code": "OKR-0000-0000-0000-0000-0"},
+                           token_from=f"/admin/certificates/{certificate.code}/status")
     assert unknown.status_code == 404
     assert db.session.scalars(select(Certificate)).one().status_reason == "Fraud"

@@ -138,14 +138,16 @@ def b64url(text: str) -> bytes:
 
 
 def test_a_revoked_certificate_as_json_carries_reason_and_time(client, certificate, db, spec):
-    certificates.revoke(db.session, None, certificate.code, "Fraud.", datetime.now(UTC))
+    certificates.revoke(db.session, None, certificate.code, "Fraud (case #4411).",
+                        datetime.now(UTC), "assessment_integrity")
     db.session.commit()
     response = client.get(f"/api/v1/certificates/{certificate.code}")
     assert response.status_code == 200
     assert_matches_spec(response, spec)
     body = response.get_json()
     assert body["verdict"] == "revoked" and body["valid"] is False
-    assert body["status"]["reason"] == "Fraud." and body["status"]["changed_at"]
+    assert body["status"]["reason"] == "The integrity of the assessment could not be confirmed."
+    assert body["status"]["changed_at"] and "4411" not in response.get_data(as_text=True)
 
 
 def test_a_tampered_record_as_json_has_no_facts(client, certificate, db, spec):

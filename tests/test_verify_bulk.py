@@ -31,7 +31,8 @@ def codes(db, make_user):
         user = make_user(name=name)
         meet_rule(db, user, course, ISSUED)
         found.append(certificates.live_certificate(db.session, user, course).code)
-    certificates.revoke(db.session, None, found[1], "Issued in error.", ISSUED)
+    certificates.revoke(db.session, None, found[1], "Wrong person (internal)", ISSUED,
+                        "issued_in_error")
     db.session.commit()
     return found
 

@@ -79,11 +79,12 @@ def test_the_document_we_issued_is_valid_and_an_exact_match(db, app, certificate
 
 
 def test_an_intact_pdf_of_a_revoked_certificate_is_revoked(db, app, certificate):
-    certificates.revoke(db.session, None, certificate.code, "Exam fraud.", ISSUED)
+    certificates.revoke(db.session, None, certificate.code, "Exam fraud.", ISSUED,
+                        "issued_in_error")
     db.session.commit()
     result = check(db, app, certificate.pdf)
     assert result.outcome is Outcome.REVOKED and result.exact_match
-    assert result.certificate.status_reason == "Exam fraud."
+    assert result.certificate.status_reason == "Issued in error."
 
 
 def test_an_intact_pdf_of_an_expired_certificate_is_expired(db, app, certificate):

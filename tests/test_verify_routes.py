@@ -73,19 +73,20 @@ def test_an_expired_certificate_says_when_it_expired(client, issue):
 def test_a_revoked_certificate_shows_the_reason_and_date(client, issue, db):
     certificate = issue()
     certificates.revoke(db.session, None, certificate.code, "Issued to the wrong person.",
-                        datetime(2026, 1, 2, tzinfo=UTC))
+                        datetime(2026, 1, 2, tzinfo=UTC), "issued_in_error")
     db.session.commit()
     response = client.get(f"/verify/{certificate.code}")
     html = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert "Revoked certificate" in html and "Issued to the wrong person." in html
+    assert "Revoked certificate" in html and "Issued in error." in html
+    assert "wrong person" not in html  # the internal note stays internal
     assert "2 January 2026" in html
 
 
 def test_a_suspended_certificate_shows_the_suspension(client, issue, db):
     certificate = issue()
-    certificates.suspend(db.session, None, certificate.code, "Under review.",
-                         datetime.now(UTC))
+    certificates.suspend(db.session, None, certificate.code, "Complaint received.",
+                         datetime.now(UTC), "under_review")
     db.session.commit()
     html = client.get(f"/verify/{certificate.code}").get_data(as_text=True)
     assert "Suspended certificate" in html and "Under review." in html
@@ -286,10 +287,12 @@ def test_the_command_line_exits_1_for_anything_else(runner, issue, make_code, ou
 
 def test_the_command_line_reports_revocation_with_its_reason(runner, issue, db):
     certificate = issue()
-    certificates.revoke(db.session, None, certificate.code, "Fraud.", datetime.now(UTC))
+    certificates.revoke(db.session, None, certificate.code, "Fraud.", datetime.now(UTC),
+                        "holder_request")
     db.session.commit()
     result = runner.invoke(args=["certificates", "verify", certificate.code])
-    assert result.exit_code == 1 and "revoked:" in result.output and "Fraud." in result.output
+    assert result.exit_code == 1 and "revoked:" in result.output
+    assert "Withdrawn at the holder's request." in result.output
 
 
 @pytest.mark.renders_pdf

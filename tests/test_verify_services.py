@@ -86,20 +86,23 @@ def test_a_certificate_past_its_expiry_is_expired_not_valid(db, certificate, key
     assert verdict.certificate.holder_name == "Grace Hopper"
 
 
-def test_a_revoked_certificate_says_so_with_reason_and_time(db, certificate, keyring):
+def test_a_revoked_certificate_says_so_with_its_public_reason_and_time(db, certificate,
+                                                                       keyring):
     certificates.revoke(db.session, None, certificate.code, "Exam taken by someone else.",
-                        ISSUED + timedelta(days=3))
+                        ISSUED + timedelta(days=3), "assessment_integrity")
     db.session.commit()
     verdict = verify(db, certificate.code, keyring)
     assert verdict.outcome is Outcome.REVOKED
-    assert verdict.status_reason == "Exam taken by someone else."
+    assert verdict.status_reason == "The integrity of the assessment could not be confirmed."
+    assert "someone else" not in repr(verdict)  # the internal note is never stated
     assert verdict.status_changed_at == ISSUED + timedelta(days=3)
     assert "revoked on 8 May 2025" in verdict.summary
     assert verdict.certificate is not None  # shown as revoked, never as "not found"
 
 
 def test_a_suspended_certificate_is_suspended_until_lifted(db, certificate, keyring):
-    certificates.suspend(db.session, None, certificate.code, "Under review.", ISSUED)
+    certificates.suspend(db.session, None, certificate.code, "Complaint #12", ISSUED,
+                         "under_review")
     db.session.commit()
     verdict = verify(db, certificate.code, keyring)
     assert verdict.outcome is Outcome.SUSPENDED and verdict.status_reason == "Under review."

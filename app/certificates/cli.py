@@ -55,22 +55,36 @@ def issue(email: str, course_slug: str) -> None:
                f"{certificate.course_title}{_expiry(certificate)}{renews}.")
 
 
+_PUBLIC_REASON = click.option(
+    "--public-reason", type=click.Choice(sorted(services.PUBLIC_REASONS)),
+    help="What verification shows as the reason (default: none is shown).")
+
+
 @certificates_group.command("revoke")
 @click.argument("code")
-@click.option("--reason", required=True, help="Why; kept and shown on verification.")
-def revoke(code: str, reason: str) -> None:
+@click.option("--reason", required=True, help="Internal note, kept on record; never shown.")
+@_PUBLIC_REASON
+def revoke(code: str, reason: str, public_reason: str | None) -> None:
     """Revoke the certificate CODE for good."""
-    certificate = _change(lambda: services.revoke(db.session, None, code, reason, utcnow()))
-    click.echo(f"Revoked {certificate.code}: {certificate.status_reason}")
+    certificate = _change(lambda: services.revoke(db.session, None, code, reason, utcnow(),
+                                                  public_reason))
+    click.echo(f"Revoked {certificate.code}: {certificate.status_reason}{_shown(certificate)}")
 
 
 @certificates_group.command("suspend")
 @click.argument("code")
-@click.option("--reason", required=True, help="Why; kept and shown on verification.")
-def suspend(code: str, reason: str) -> None:
+@click.option("--reason", required=True, help="Internal note, kept on record; never shown.")
+@_PUBLIC_REASON
+def suspend(code: str, reason: str, public_reason: str | None) -> None:
     """Suspend the certificate CODE while it is investigated."""
-    certificate = _change(lambda: services.suspend(db.session, None, code, reason, utcnow()))
-    click.echo(f"Suspended {certificate.code}: {certificate.status_reason}")
+    certificate = _change(lambda: services.suspend(db.session, None, code, reason, utcnow(),
+                                                   public_reason))
+    click.echo(f"Suspended {certificate.code}: {certificate.status_reason}{_shown(certificate)}")
+
+
+def _shown(certificate: Certificate) -> str:
+    public = services.public_reason_text(certificate.public_reason)
+    return f" (verification shows: {public})" if public else " (verification shows no reason)"
 
 
 @certificates_group.command("unsuspend")

@@ -1,4 +1,7 @@
-"""Certificate pages: my certificates, one certificate, downloads, public keys, administration."""
+"""Certificate pages: my certificates, one certificate, downloads, public keys.
+
+The administrators' list and status changes are in :mod:`app.certificates.admin_routes`, on
+the same blueprint."""
 from __future__ import annotations
 
 import io
@@ -8,22 +11,17 @@ import threading
 from collections import OrderedDict
 
 from flask import (
-    Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, send_file,
-    url_for,
+    Blueprint, Response, abort, flash, jsonify, redirect, render_template, send_file, url_for,
 )
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from wtforms import StringField
-from wtforms.validators import AnyOf, DataRequired, Length
 
-from app.auth.decorators import role_required
 from app.certificates import services
 from app.certificates.extension import current_issuer
 from app.clock import utcnow
 from app.errors import refusals_return_to
 from app.extensions import db
 from app.models import Certificate
-from app.routing import page_number
 
 bp = Blueprint("certificates", __name__)
 
@@ -35,21 +33,26 @@ class ClaimForm(FlaskForm):
     """The button that issues a certificate the learner has earned."""
 
 
-class StatusChangeForm(FlaskForm):
-    """Revoke, suspend or lift a suspension, with the reason kept on the record."""
-
-    action = StringField(validators=[AnyOf(("revoke", "suspend", "unsuspend"))])
-    reason = StringField("Reason", validators=[
-        DataRequired("Give a reason; it is kept and shown on verification."),
-        Length(max=services.REASON_MAX_LENGTH)])
-
-
 def _viewable_or_404(code: str) -> Certificate:
     """The certificate if the current user holds it or is an admin; 404 for anyone else."""
     certificate = services.find_certificate(db.session, code)
     if certificate is None or not (certificate.user_id == current_user.id
                                    or current_user.has_role("admin")):
         abort(404, "We could not find that certificate among yours.")
+    return certificate
+
+
+def _document_or_refusal(code: str) -> Certificate:
+    """The certificate when its document may be handed out; a revoked or suspended one is not
+    offered as a clean document (410 revoked, 409 suspended), whoever asks."""
+    certificate = _viewable_or_404(code)
+    if certificate.status == services.REVOKED:
+        abort(410, f"Certificate {certificate.code} was revoked on "
+                   f"{services.day_text(certificate.status_changed_at)}. It is no longer valid, "
+                   "so its document and badge are not offered.")
+    if certificate.status == services.SUSPENDED:
+        abort(409, f"Certificate {certificate.code} is suspended while it is reviewed. Its "
+                   "document and badge are offered again if the suspension is lifted.")
     return certificate
 
 
@@ -103,6 +106,7 @@ def certificate_page(code: str):
         linkedin_url=services.linkedin_url(certificate, issuer.name),
         renewed_by=services.renewed_by(db.session, certificate),
         renewal_opens_at=services.renewal_opens_at(certificate),
+        public_reason=services.public_reason_text(certificate.public_reason),
         has_preview=preview_available())
 
 
@@ -110,7 +114,7 @@ def certificate_page(code: str):
 @login_required
 def download_pdf(code: str):
     """The signed PDF exactly as issued."""
-    certificate = _viewable_or_404(code)
+    certificate = _document_or_refusal(code)
     response = send_file(io.BytesIO(certificate.pdf), mimetype="application/pdf",
                          as_attachment=True, download_name=f"{certificate.code}.pdf",
                          etag=certificate.pdf_sha256, conditional=True)
@@ -122,7 +126,7 @@ def download_pdf(code: str):
 @login_required
 def preview_png(code: str):
     """A picture of the certificate's page, drawn from the stored PDF."""
-    certificate = _viewable_or_404(code)
+    certificate = _document_or_refusal(code)
     png = _previews.get(certificate.pdf_sha256, lambda: certificate.pdf)
     if png is None:
         abort(404, "No preview is available for this certificate.")
@@ -135,7 +139,7 @@ def preview_png(code: str):
 @login_required
 def badge_json(code: str):
     """The Open Badges 3.0 credential as readable JSON."""
-    certificate = _viewable_or_404(code)
+    certificate = _document_or_refusal(code)
     badge = services.open_badge(db.session, certificate, current_issuer())
     response = jsonify(badge.credential)
     response.headers["Content-Disposition"] = \
@@ -147,7 +151,7 @@ def badge_json(code: str):
 @login_required
 def badge_jwt(code: str):
     """The same credential signed as a VC-JWT, checkable with our JWKS."""
-    certificate = _viewable_or_404(code)
+    certificate = _document_or_refusal(code)
     badge = services.open_badge(db.session, certificate, current_issuer())
     return Response(badge.token, mimetype="application/vc+jwt", headers={
         "Content-Disposition": f'attachment; filename="{certificate.code}-badge.jwt"'})
@@ -173,62 +177,6 @@ def root_ca():
     return Response(pem, mimetype="application/x-pem-file", headers={
         "Content-Disposition": 'attachment; filename="okr-academy-root-ca.pem"',
         "Cache-Control": "public, max-age=3600"})
-
-
-# --- administration -----------------------------------------------------------------------
-
-@bp.route("/admin/certificates")
-@role_required("admin")
-def admin_list():
-    """Every certificate, searchable, with revoke / suspend / lift forms."""
-    return _admin_list_page()
-
-
-@bp.route("/admin/certificates/<code>/status", methods=["POST"])
-@role_required("admin")
-def admin_change_status(code: str):
-    """Apply a status change from the admin list, then return to the same list."""
-    form = StatusChangeForm()
-    if form.validate_on_submit():
-        try:  # an unknown code is the refusal handler's 404
-            certificate = _apply_status_change(code, form.action.data, form.reason.data)
-        except services.StatusChangeRefused as refusal:  # shown beside the reason; a 400
-            form.reason.errors = [*form.reason.errors, str(refusal)]
-        else:
-            flash(f"Certificate {certificate.code} is now "
-                  f"{services.STATE_LABELS.get(certificate.status, certificate.status).lower()}.",
-                  "success")
-            return redirect(url_for("certificates.admin_list", **_list_args()))
-    return _admin_list_page(failed_code=code, failed_form=form), 400
-
-
-def _apply_status_change(code: str, action: str, reason: str) -> Certificate:
-    now = utcnow()
-    if action == "revoke":
-        return services.revoke(db.session, current_user, code, reason, now)
-    if action == "suspend":
-        return services.suspend(db.session, current_user, code, reason, now)
-    return services.unsuspend(db.session, current_user, code, now, reason)
-
-
-def _list_args() -> dict[str, str]:
-    """The admin list's search, filter and page, carried through a status change."""
-    return {k: v for k, v in request.args.items() if k in ("q", "status", "page") and v}
-
-
-def _admin_list_page(failed_code: str | None = None, failed_form: StatusChangeForm | None = None):
-    q = request.args.get("q", "")[:100]
-    status = request.args.get("status") if request.args.get("status") in services.STATUSES \
-        else None
-    page = db.paginate(services.search_certificates(q, status), page=page_number(request.args), per_page=25,
-                       error_out=False)
-    now = utcnow()
-    return render_template(
-        "certificates/admin_list.html", page=page, q=q, status=status,
-        statuses=services.STATUSES, states={c.id: services.certificate_state(c, now)
-                                            for c in page.items},
-        labels=services.STATE_LABELS, form=StatusChangeForm(formdata=None),
-        failed_code=failed_code, failed_form=failed_form, list_args=_list_args())
 
 
 # --- page previews ------------------------------------------------------------------------

@@ -19,7 +19,9 @@ from app.certificates.records import get_certificate, renewed_by
 from app.courses.standing import latest_certificate
 from app.clock import as_utc
 from app.models import Certificate, User
-from app.models.certificates import ACTIVE, EXPIRED, REVOKED, SUPERSEDED, SUSPENDED, VALID
+from app.models.certificates import (
+    ACTIVE, EXPIRED, PUBLIC_REASONS, REVOKED, SUPERSEDED, SUSPENDED, VALID,
+)
 
 REASON_MAX_LENGTH = 500
 #: what the learner sees for each state (see `Certificate.state`)
@@ -61,29 +63,35 @@ def announce_expiring(session: Session, now: datetime, within_days: int) -> list
 
 
 def revoke(session: Session, actor: User | None, code: str, reason: str,
-           now: datetime) -> Certificate:
+           now: datetime, public_reason: str | None = None) -> Certificate:
     """Revoke a certificate for good, keeping the reason and the time.
 
+    :param reason: the internal note (kept on record, never shown publicly)
+    :param public_reason: a key of PUBLIC_REASONS that verification shows, or None
     :raises CertificateNotFound: unknown, malformed or mistyped code
-    :raises StatusChangeRefused: revoked already, or no reason given
+    :raises StatusChangeRefused: revoked already, no reason given, or an unknown public reason
     """
     certificate = get_certificate(session, code)
     reason = _required_reason(reason, "revoking")
+    public_reason = _public_reason(public_reason)
     if certificate.status == REVOKED:
         raise StatusChangeRefused(
             f"Certificate {certificate.code} was already revoked on "
             f"{day_text(certificate.status_changed_at)}: {certificate.status_reason}")
-    return _change_status(session, actor, certificate, REVOKED, reason, now)
+    return _change_status(session, actor, certificate, REVOKED, reason, now,
+                          public_reason=public_reason)
 
 
 def suspend(session: Session, actor: User | None, code: str, reason: str,
-            now: datetime) -> Certificate:
+            now: datetime, public_reason: str | None = None) -> Certificate:
     """Suspend an active certificate while it is investigated; unsuspend() lifts it."""
     certificate = get_certificate(session, code)
     reason = _required_reason(reason, "suspending")
+    public_reason = _public_reason(public_reason)
     if certificate.status != ACTIVE:
         raise StatusChangeRefused(_not_active_sentence(session, certificate, "suspended"))
-    return _change_status(session, actor, certificate, SUSPENDED, reason, now)
+    return _change_status(session, actor, certificate, SUSPENDED, reason, now,
+                          public_reason=public_reason)
 
 
 def unsuspend(session: Session, actor: User | None, code: str, now: datetime,
@@ -138,12 +146,14 @@ def allow_recertification(session: Session, actor: User | None, code: str, reaso
 
 
 def _change_status(session: Session, actor: User | None, certificate: Certificate,
-                   status: str, reason: str | None, now: datetime, **details: Any) -> Certificate:
+                   status: str, reason: str | None, now: datetime, *,
+                   public_reason: str | None = None, **details: Any) -> Certificate:
     """Apply a status change only if nobody changed the status meanwhile; audit it."""
     before = certificate.status
     changed = session.execute(
         update(Certificate).where(Certificate.id == certificate.id, Certificate.status == before)
         .values(status=status, status_reason=reason if status != ACTIVE else None,
+                public_reason=public_reason if status != ACTIVE else None,
                 status_changed_at=as_utc(now), status_changed_by_id=actor.id if actor else None)
         .execution_options(synchronize_session=False)
     ).rowcount
@@ -154,10 +164,22 @@ def _change_status(session: Session, actor: User | None, certificate: Certificat
     action, done, signal = _STATUS_ACTIONS[status]
     record(session, actor, f"certificate.{action}", "certificate", certificate.code,
            f"Certificate {certificate.code} {done}", reason=reason, previous_status=before,
-           **details)
+           public_reason=public_reason, **details)
     signal.send(None, session=session, certificate=certificate, actor=actor, reason=reason,
                 now=now)
     return certificate
+
+
+def public_reason_text(key: str | None) -> str | None:
+    """The sentence verification shows for a public reason key (None when none was given)."""
+    return PUBLIC_REASONS.get(key) if key else None
+
+
+def _public_reason(key: str | None) -> str | None:
+    key = (key or "").strip() or None
+    if key is not None and key not in PUBLIC_REASONS:
+        raise StatusChangeRefused("Choose the public reason from the list, or leave it blank.")
+    return key
 
 
 def _required_reason(reason: str | None, doing: str) -> str:

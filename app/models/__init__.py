@@ -1,14 +1,15 @@
 """SQLAlchemy models, one module per area."""
 from app.models.accounts import ROLES, LoginSession, Organisation, User, UserRole
 from app.models.audit import AuditEvent
-from app.models.authoring import CourseDraft, CourseVersionFile, DraftAsset
+from app.models.authoring import CourseDraft, CourseMaintainer, CourseVersionFile, DraftAsset
 from app.models.certificates import Certificate, VerificationLog
 from app.models.courses import Course, CourseAsset, CourseVersion, VersionLesson, VersionModule
 from app.models.progress import Enrollment, LessonProgress
 from app.models.quizzes import QuizAttempt
 
 __all__ = [
-    "ROLES", "AuditEvent", "Certificate", "Course", "CourseAsset", "CourseVersion", "Enrollment",
+    "ROLES", "AuditEvent", "Certificate", "Course", "CourseAsset", "CourseMaintainer",
+    "CourseVersion", "Enrollment",
     "LessonProgress", "LoginSession", "Organisation", "QuizAttempt", "User", "UserRole", "VerificationLog",
     "VersionLesson", "VersionModule",
 ]

@@ -1,5 +1,5 @@
-"""The authoring studio: course drafts (the folder form held in the database) and the exact
-source files of published versions, for byte-stable export."""
+"""The authoring studio: course drafts (the folder form held in the database), the exact
+source files of published versions, for byte-stable export, and who maintains each course."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -76,3 +76,21 @@ class CourseVersionFile(db.Model):
     version_id: Mapped[int] = mapped_column(ForeignKey("course_versions.id", ondelete="CASCADE"))
     path: Mapped[str] = mapped_column(String(255))
     text: Mapped[str] = mapped_column(Text)
+
+
+class CourseMaintainer(db.Model):
+    """A trainer who may edit a course in the studio (admins assign them; admins edit every
+    course, and a course with no maintainer is theirs alone)."""
+
+    __tablename__ = "course_maintainers"
+
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"),
+                                           primary_key=True)
+    #: indexed: the studio lists the courses of one trainer
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                         primary_key=True, index=True)
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    added_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    user = relationship("User", foreign_keys=[user_id])
+    added_by = relationship("User", foreign_keys=[added_by_id])

@@ -15,6 +15,15 @@ ACTIVE, SUSPENDED, REVOKED, SUPERSEDED = "active", "suspended", "revoked", "supe
 STATUSES = (ACTIVE, SUSPENDED, REVOKED, SUPERSEDED)
 #: statuses that hold the learner's one live certificate for a course
 LIVE_STATUSES = (ACTIVE, SUSPENDED)
+#: the reasons a revocation or suspension may state publicly (verification pages, the API);
+#: the administrator's own words stay an internal note
+PUBLIC_REASONS = {
+    "issued_in_error": "Issued in error.",
+    "requirements_not_met": "The certification requirements were not met.",
+    "assessment_integrity": "The integrity of the assessment could not be confirmed.",
+    "holder_request": "Withdrawn at the holder's request.",
+    "under_review": "Under review.",
+}
 #: what an active certificate is at a given moment (see `Certificate.state`)
 VALID, EXPIRED = "valid", "expired"
 
@@ -45,7 +54,10 @@ class Certificate(db.Model):
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: one of STATUSES
     status: Mapped[str] = mapped_column(String(16), default=ACTIVE)
+    #: the administrator's internal note on the status change; never shown publicly
     status_reason: Mapped[str | None] = mapped_column(Text)
+    #: what verification shows as the reason: a key of PUBLIC_REASONS, or None (none given)
+    public_reason: Mapped[str | None] = mapped_column(String(32))
     status_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     status_changed_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL")

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, defer
 
 from app.certificates.codes import CodeStatus, parse_code
 from app.certificates.payload import FIELD_LABELS, CertificatePayload
+from app.certificates.status import public_reason_text
 from app.certificates.signing import KeyRing
 from app.models import Certificate
 from app.models.certificates import EXPIRED, REVOKED, SUPERSEDED, SUSPENDED
@@ -65,6 +66,7 @@ class Verdict:
     reasons: tuple[str, ...] = ()
     #: what the certificate states: its signed payload, nothing else about the learner
     certificate: CertificatePayload | None = None
+    #: the public reason of a revocation or suspension (never the internal note)
     status_reason: str | None = None
     status_changed_at: datetime | None = None
     key_id: str | None = None
@@ -155,7 +157,7 @@ def judge_certificate(certificate: Certificate, *, keyring: KeyRing, now: dateti
     return Verdict(
         outcome, certificate.code, summary, reasons=_status_notes(certificate),
         certificate=statement,
-        status_reason=certificate.status_reason if stated_status else None,
+        status_reason=public_reason_text(certificate.public_reason) if stated_status else None,
         status_changed_at=certificate.status_changed_at if stated_status else None,
         key_id=certificate.key_id, payload=certificate.payload,
         signature=certificate.signature, checked_at=now,
