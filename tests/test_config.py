@@ -36,6 +36,7 @@ def test_production_refuses_to_start_without_secret_and_database(monkeypatch, mi
 def test_production_config_with_environment(monkeypatch):
     monkeypatch.setenv("SECRET_KEY", "x" * 40)
     monkeypatch.setenv("DATABASE_URL", "postgres://db/okr")
+    monkeypatch.setenv("RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379/0")
     settings = ProductionConfig.load()
     assert settings["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://db/okr"
     assert settings["SESSION_COOKIE_SECURE"] is True

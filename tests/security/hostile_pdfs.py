@@ -12,7 +12,7 @@ import re
 import zlib
 from collections.abc import Callable, Mapping
 
-#: the size the 2024 attack inflated each attachment to (pypdf's own per-stream ceiling)
+#: what each attachment of the reported attack inflated to: pypdf's own per-stream ceiling
 BOMB_BYTES = 75_000_000
 UPLOAD_LIMIT = 5 * 1024 * 1024
 

@@ -14,6 +14,7 @@ from config import Config, ProductionConfig, TestConfig
 def test_every_config_checks_connections_before_use(config, monkeypatch):
     monkeypatch.setenv("SECRET_KEY", "k" * 48)
     monkeypatch.setenv("DATABASE_URL", "postgresql://db/okr")
+    monkeypatch.setenv("RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379/0")
     assert config.load()["SQLALCHEMY_ENGINE_OPTIONS"]["pool_pre_ping"] is True
 
 
