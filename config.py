@@ -59,8 +59,23 @@ class Config:
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_ENABLED = True
     LOGIN_LIMIT_PER_CLIENT = "20 per minute"
+    #: failed logins on one account from one client: an address, or a device that logged into
+    #: the account before; strangers who spend theirs shut out only themselves
     LOGIN_LIMIT_PER_ACCOUNT = "5 per 5 minutes"
+    #: failed logins on one account from clients it does not know (devices that never logged
+    #: into it) before each further guess waits its turn, the wait doubling from 10 seconds up
+    #: to LOGIN_SLOWDOWN_MAX_SECONDS; the account slows down and never locks (app/auth/throttle.py)
+    LOGIN_SLOWDOWN_PER_ACCOUNT = "20 per day"
+    LOGIN_SLOWDOWN_MAX_SECONDS = 300
+    REGISTER_LIMIT_PER_CLIENT = "20 per hour"
     VERIFY_LIMIT_PER_CLIENT = "60 per minute"
+    #: bulk verification uploads per HR account (each may hold thousands of codes)
+    BULK_VERIFY_LIMIT_PER_USER = "10 per minute"
+    #: the deployment runs one process, so per-process (memory://) rate-limit counters are whole
+    SINGLE_WORKER = False
+    #: reverse proxies in front of the app, each appending to X-Forwarded-For/-Proto/-Host: the
+    #: client is the address the outermost trusted one saw; 0 ignores those headers
+    TRUSTED_PROXIES = 0
     #: write the public verifications' log in batches from a background thread (see
     #: app/verify/logbook.py); off, each check commits its entry before answering
     VERIFICATION_LOG_BATCHED = True
@@ -155,6 +170,20 @@ class ProductionConfig(Config):
                 "`python -c \"import secrets; print(secrets.token_urlsafe(48))\"` and set it "
                 "in the environment."
             )
+        refuse_per_process_counters(settings)
+
+
+def refuse_per_process_counters(settings: dict) -> None:
+    """Refuse rate-limit counters kept in each process's memory unless one process serves."""
+    storage = str(settings.get("RATELIMIT_STORAGE_URI") or "memory://")
+    if storage.startswith("memory://") and not settings.get("SINGLE_WORKER"):
+        raise RuntimeError(
+            "Production configuration refuses to start: RATELIMIT_STORAGE_URI is "
+            f"{storage!r}, so every worker process keeps its own rate-limit counters and the "
+            "login and verification limits multiply by the number of workers. Set "
+            "RATELIMIT_STORAGE_URI to a store the workers share (e.g. "
+            "redis://redis.internal:6379/0), or SINGLE_WORKER=true when one process serves."
+        )
 
 
 def normalise_database_url(url: str) -> str:

@@ -9,7 +9,7 @@ from app.auth import services
 from app.auth.decorators import role_required
 from app.certificates.extension import current_issuer
 from app.clock import utcnow
-from app.extensions import client_address, db
+from app.extensions import client_address, db, limiter
 from app.hr import services as hr_services
 from app.models import Organisation
 from app.routing import page_number
@@ -81,8 +81,15 @@ def learner(user_id: int):
                            rows=[row for row in rows if row.course_slug])
 
 
+def _hr_user_key() -> str:
+    """Bulk checks are counted per HR account, wherever it connects from."""
+    return f"bulk:{getattr(current_user, 'id', 'anonymous')}"
+
+
 @bp.route("/verify/bulk", methods=["GET", "POST"])
 @role_required("hr")
+@limiter.limit(lambda: current_app.config["BULK_VERIFY_LIMIT_PER_USER"], methods=["POST"],
+               key_func=_hr_user_key)
 def bulk_verify():
     """Upload a CSV of certificate codes; download the same rows with a verdict each."""
     form = BulkVerifyForm()

@@ -122,3 +122,20 @@ def test_the_bulk_check_answers_a_hostile_csv_quickly_and_never_with_a_5xx(
     cpu = time.process_time() - started
     assert response.status_code in statuses, response.get_data(as_text=True)[:500]
     assert cpu < CPU_SECONDS, f"{name}: {cpu:.2f} s of CPU"
+
+
+def test_bulk_verification_is_rate_limited_per_hr_account(app, browser, login_as, make_user):
+    """Each upload may hold thousands of codes: an HR account gets a budget of its own."""
+    app.config["BULK_VERIFY_LIMIT_PER_USER"] = "3 per minute"
+    login_as("hr")
+    statuses = []
+    for _ in range(5):
+        upload = (io.BytesIO(b"code\nOKR-7K3M-Q9TB-X2HD-4FRW-9\n"), "codes.csv")
+        statuses.append(browser.post("/hr/verify/bulk", {"codes": upload},
+                                     token_from="/hr/verify/bulk",
+                                     content_type="multipart/form-data").status_code)
+    assert statuses == [200, 200, 200, 429, 429]
+    login_as("hr")  # another HR account has its own budget
+    upload = (io.BytesIO(b"code\nOKR-7K3M-Q9TB-X2HD-4FRW-9\n"), "codes.csv")
+    assert browser.post("/hr/verify/bulk", {"codes": upload}, token_from="/hr/verify/bulk",
+                        content_type="multipart/form-data").status_code == 200
