@@ -27,13 +27,14 @@ DEMO_ACCOUNTS = (
 
 def init_cli(app: Flask) -> None:
     """Register every command group of the app, once."""
-    from app.authoring.cli import export_course, import_gift
+    from app.authoring.cli import course_maintainers, export_course, import_gift
     from app.certificates.cli import certificates_group
     from app.courses.cli import courses_group
     from app.verify.cli import verify_command
 
     courses_group.add_command(export_course)
     courses_group.add_command(import_gift)
+    courses_group.add_command(course_maintainers)
     certificates_group.add_command(verify_command)
     for group in (users_cli, orgs_cli, courses_group, certificates_group):
         app.cli.add_command(group)

@@ -5,6 +5,7 @@ import io
 import os
 import re
 import zipfile
+from datetime import UTC, datetime
 from html import unescape
 
 import pytest
@@ -29,8 +30,12 @@ def course(db):
 
 
 @pytest.fixture
-def trainer(login_as):
-    return login_as("trainer")
+def trainer(db, login_as, course):
+    """A trainer who maintains the course (others are refused: tests/security)."""
+    user = login_as("trainer")
+    services.add_maintainer(db.session, None, course, user.email, datetime.now(UTC))
+    db.session.commit()
+    return user
 
 
 @pytest.fixture

@@ -301,7 +301,7 @@ def test_asset_is_served_from_the_database_with_safe_headers(client, course):
     assert response.status_code == 200
     assert response.mimetype == "image/svg+xml" and response.data.startswith(b"<svg")
     assert response.headers["Content-Security-Policy"] == \
-        "default-src 'none'; style-src 'unsafe-inline'"
+        "default-src 'none'; img-src data:; style-src 'unsafe-inline'; sandbox"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert "immutable" in response.headers["Cache-Control"]
     etag = response.headers["ETag"]

@@ -3,7 +3,9 @@
 Reading refuses what could escape or exhaust the folder it is unpacked into: `../` and absolute
 paths, backslashes and drive letters, symlinks, encrypted entries, duplicate names, too many
 entries, and files or totals beyond the limits (measured while reading, not trusted from the
-archive's own header). Nothing touches the disk: the result is a mapping of path to bytes.
+archive's own header); and assets a course cannot hold, such as an SVG that is not a plain
+drawing (`app.courses.assets.asset_problem`), so the studio never stores or serves one. Nothing
+touches the disk: the result is a mapping of path to bytes.
 """
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from app.authoring.errors import StudioError
+from app.courses.assets import asset_problem, content_type_for
 
 #: zip entries every archive tool adds that are not part of the course
 _IGNORED_TOP_FOLDERS = ("__MACOSX",)
@@ -89,7 +92,9 @@ def read_zip(data: bytes, limits: ArchiveLimits = ArchiveLimits()) -> ArchiveFol
         files = _read_entries(archive, entries, limits)
     if not files:
         raise ArchiveRejected("The archive holds no files.")
-    return _strip_top_folder(files)
+    folder = _strip_top_folder(files)
+    _check_assets(folder.files)
+    return folder
 
 
 def _read_entries(archive: zipfile.ZipFile, entries: list[zipfile.ZipInfo],
@@ -151,6 +156,15 @@ def _strip_top_folder(files: dict[str, bytes]) -> ArchiveFolder:
         (top,) = tops
         return ArchiveFolder({path.split("/", 1)[1]: data for path, data in files.items()}, top)
     return ArchiveFolder(files, None)
+
+
+def _check_assets(files: Mapping[str, bytes]) -> None:
+    """Refuse the archive over the first file a course cannot hold (checked by its name's type,
+    which is the type it would be stored and served as)."""
+    for path in sorted(files):
+        problem = asset_problem(content_type_for(path), files[path])
+        if problem:
+            raise ArchiveRejected(f"Nothing was changed: '{path}' is refused. {problem}", 422)
 
 
 def write_zip(root_name: str, files: Mapping[str, bytes]) -> bytes:

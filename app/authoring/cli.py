@@ -1,4 +1,5 @@
-"""`flask courses export` and `flask courses import-gift`, added to the `courses` group."""
+"""`flask courses export`, `flask courses import-gift` and `flask courses maintainers`, added to
+the `courses` group."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -11,6 +12,7 @@ from app.authoring import services
 from app.authoring.errors import StudioError
 from app.authoring.gift import convert_gift
 from app.authoring.sources import CourseSources, export_folder, version_sources
+from app.clock import utcnow
 from app.extensions import db
 
 
@@ -94,3 +96,30 @@ def import_gift(file: str, out: str | None, title: str | None, skip_unsupported:
         click.echo(f"Wrote {conversion.converted} question(s) to {out}.", err=True)
     else:
         click.echo(conversion.markdown, nl=False)
+
+
+@click.command("maintainers")
+@click.argument("slug")
+@click.option("--add", "add_email", metavar="EMAIL", help="Make this trainer a maintainer.")
+@click.option("--remove", "remove_email", metavar="EMAIL", help="Remove this maintainer.")
+@with_appcontext
+def course_maintainers(slug: str, add_email: str | None, remove_email: str | None) -> None:
+    """List the maintainers of course SLUG (the trainers who may edit it in the studio), after
+    adding or removing one; the change is audited."""
+    course = services.find_course(db.session, slug)
+    if course is None:
+        raise click.ClickException(f"No course with the slug {slug!r}.")
+    try:
+        if add_email:
+            services.add_maintainer(db.session, None, course, add_email, utcnow())
+        if remove_email:
+            services.remove_maintainer(db.session, None, course, remove_email)
+    except StudioError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from None
+    db.session.commit()
+    rows = services.course_maintainers(db.session, course)
+    if not rows:
+        click.echo(f"{slug} has no maintainer: only administrators can edit it in the studio.")
+    for row in rows:
+        click.echo(f"{row.user.email:<40} {row.user.name:<30} since {row.added_at:%Y-%m-%d}")

@@ -9,6 +9,7 @@ user, flush, and leave the commit to the caller.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy.exc import IntegrityError
@@ -18,11 +19,13 @@ from app.audit import record
 from app.authoring import folder as draft_folder
 from app.authoring.errors import CourseExists, DraftConflict, StudioError
 from app.authoring.folder import OutlineError, content_hash
+from app.authoring.maintainers import appoint_creator
 from app.authoring.overview import find_course, find_draft
 from app.authoring.revisions import (
     asset_row, check_revision, commit_files, file_revision, flush_draft,
 )
 from app.authoring.sources import store_version_files, version_sources
+from app.clock import utcnow
 from app.models import Course, CourseDraft, CourseVersion, User
 
 #: the largest Markdown file the studio stores (a long lesson is ~30 kB)
@@ -32,8 +35,9 @@ RESERVED_SLUGS = frozenset({"new"})
 
 
 def create_course(session: Session, actor: User, *, slug: str, title: str,
-                  summary: str = "") -> CourseDraft:
-    """A new, unpublished course with a draft that already validates.
+                  summary: str = "", now: datetime | None = None) -> CourseDraft:
+    """A new, unpublished course with a draft that already validates; a trainer who creates it
+    becomes its first maintainer.
 
     :raises CourseExists: the slug is taken (or reserved).
     :raises StudioError: the slug is not a slug.
@@ -50,6 +54,7 @@ def create_course(session: Session, actor: User, *, slug: str, title: str,
     draft = _new_draft(session, actor, course, files, {})
     record(session, actor, "studio.course.create", "course", course.id,
            summary=f"Created the course {slug}")
+    appoint_creator(session, actor, course, now or utcnow())
     return draft
 
 

@@ -33,6 +33,28 @@ class CourseExists(AlreadyExists):
     """A course with that slug exists already."""
 
 
+class NotAllowed(StudioError):
+    """The acting user may not do this (only admins assign a course's maintainers)."""
+
+    status_code = 403
+
+
+class MaintainerRefused(StudioError):
+    """The account cannot maintain the course (unknown, or not a trainer)."""
+
+    status_code = 422
+
+
+class AlreadyMaintainer(AlreadyExists):
+    """The trainer maintains the course already."""
+
+
+class NotAMaintainer(StudioError):
+    """The account does not maintain the course (the page was out of date)."""
+
+    status_code = 409
+
+
 class DraftConflict(StudioError):
     """The draft (or the file) changed since the trainer opened it."""
 
@@ -69,6 +91,7 @@ class GiftTooLarge(StudioError):
 
 
 __all__ = [
-    "AlreadyExists", "CourseExists", "DraftConflict", "DraftInvalid", "DraftProblem",
-    "GiftTooLarge", "StudioError",
+    "AlreadyExists", "AlreadyMaintainer", "CourseExists", "DraftConflict", "DraftInvalid",
+    "DraftProblem", "GiftTooLarge", "MaintainerRefused", "NotAMaintainer", "NotAllowed",
+    "StudioError",
 ]

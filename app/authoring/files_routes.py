@@ -20,12 +20,11 @@ from app.authoring.web import (
     flashed_refusal, refusal_status, revision_of,
 )
 from app.authoring.sources import unified_diff
+from app.courses.assets import ASSET_CSP, served_content_type
 from app.errors import refusals_return_to
 from app.extensions import db
 from app.models import Course, CourseDraft, DraftAsset
 
-#: an asset opened on its own (an SVG) can run nothing and load nothing
-ASSET_CSP = "default-src 'none'; style-src 'unsafe-inline'"
 _IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp", "image/svg+xml"})
 _QUESTION_ID_RE = re.compile(r"\{#([a-z0-9-]+)\}")
 
@@ -179,11 +178,12 @@ def draft_asset(slug: str, path: str):
     if asset is None:
         abort(404, "This file is not in the draft.")
     inline = asset.content_type in _IMAGE_TYPES
-    response = Response(asset.data, mimetype=asset.content_type if inline
-                        else "application/octet-stream")
+    response = Response(asset.data, content_type=served_content_type(
+        asset.content_type if inline else "application/octet-stream"))
     response.set_etag(asset.sha256)
     response.headers["Cache-Control"] = "private, no-cache"
     response.headers["Content-Security-Policy"] = ASSET_CSP
+    response.headers["X-Content-Type-Options"] = "nosniff"
     if not inline:
         response.headers.set("Content-Disposition", "attachment", filename=path.rsplit("/", 1)[-1])
     return response.make_conditional(request)

@@ -98,3 +98,13 @@ class QuizEditForm(FileEditForm):
 
 class AssetRemoveForm(FlaskForm):
     path = HiddenField(validators=[DataRequired()])
+
+
+class MaintainerForm(FlaskForm):
+    """An admin names a trainer, by email, to maintain a course."""
+
+    email = StringField("Trainer's email", validators=[DataRequired(), Length(max=254)])
+
+
+class MaintainerRemoveForm(FlaskForm):
+    email = HiddenField(validators=[DataRequired(), Length(max=254)])

@@ -1,12 +1,12 @@
 """Checking an uploaded image: its bytes decide its type (not its name or the browser's word),
-the name must agree, and SVGs must be plain drawings."""
+the name must agree, and SVGs must be plain drawings (`app.courses.svg` parses them)."""
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 
 from app.authoring.errors import StudioError
-from app.courses.assets import svg_is_active
+from app.courses.assets import asset_problem
 
 #: file extensions accepted for each image type we serve
 IMAGE_EXTENSIONS = {
@@ -17,8 +17,13 @@ _LABELS = {"image/png": "PNG", "image/jpeg": "JPEG", "image/gif": "GIF", "image/
            "image/svg+xml": "SVG"}
 DEFAULT_MAX_IMAGE_BYTES = 2 * 1024 * 1024
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-_SVG_START_RE = re.compile(rb"^(?:\xef\xbb\xbf)?\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*"
-                           rb"(?:<!DOCTYPE\s+svg[^>]*>\s*)?(?:<!--.*?-->\s*)*<svg[\s>]", re.DOTALL)
+#: an XML prolog (declaration, instructions, comments, a DOCTYPE even with a subset), then <svg>
+_PROLOG_PART = rb"(?:<\?[^>]*>|<!--(?:[^-]|-(?!->))*-->)\s*"
+_SVG_START_RE = re.compile(rb"^\s*(?:" + _PROLOG_PART + rb")*"
+                           rb"(?:<!DOCTYPE\s+svg\b(?:[^>\[]|\[[^\]]*\])*>\s*)?"
+                           rb"(?:" + _PROLOG_PART + rb")*<(?:[\w.-]+:)?svg[\s/>]")
+_BYTE_ORDER_MARKS = ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"),
+                     (b"\xfe\xff", "utf-16-be"))
 
 
 class ImageRejected(StudioError):
@@ -49,9 +54,18 @@ def sniff_image_type(data: bytes) -> str | None:
         return "image/gif"
     if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
         return "image/webp"
-    if _SVG_START_RE.match(data[:4096]):
+    if _SVG_START_RE.match(_text_head(data)):
         return "image/svg+xml"
     return None
+
+
+def _text_head(data: bytes) -> bytes:
+    """The start of a text file as UTF-8, whatever encoding its byte-order mark names."""
+    head = data[:4096]
+    for mark, encoding in _BYTE_ORDER_MARKS:
+        if head.startswith(mark):
+            return head[len(mark):].decode(encoding, "ignore").encode()
+    return head
 
 
 def check_image(name: str, data: bytes, max_bytes: int = DEFAULT_MAX_IMAGE_BYTES) -> CheckedImage:
@@ -70,7 +84,7 @@ def check_image(name: str, data: bytes, max_bytes: int = DEFAULT_MAX_IMAGE_BYTES
         expected = " or ".join(IMAGE_EXTENSIONS[content_type])
         raise ImageRejected(f"{name} holds a {_LABELS[content_type]} image: name it "
                             f"{expected}.")
-    if content_type == "image/svg+xml" and svg_is_active(data):
-        raise ImageRejected(f"{name} contains scripts, event handlers or embedded content: "
-                            "export a plain SVG.")
+    problem = asset_problem(content_type, data)
+    if problem:
+        raise ImageRejected(f"{name}: {problem}")
     return CheckedImage(name, content_type, data)

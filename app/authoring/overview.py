@@ -1,9 +1,10 @@
 """What the studio shows before anything is edited: its courses, their versions and history.
 
-Every course is listed whatever its status (published, draft-only, archived) with its draft, if
-one was started, and how many versions it has; a course's page adds its versions, who published
-them and the audit trail of imports, studio edits and publishing. Read-only queries that take
-the session and plain values.
+The list holds the courses the viewer may edit (admins: every course), whatever their status
+(published, draft-only, archived), with the draft, if one was started, how many versions there
+are and who maintains them; a course's page adds its versions, who published them and the audit
+trail of imports, studio edits and publishing. Read-only queries that take the session and
+plain values.
 """
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, defer
 
+from app.authoring.maintainers import editable_by, maintainer_names
 from app.models import AuditEvent, Course, CourseDraft, CourseVersion, User
 
 
@@ -22,6 +24,8 @@ class StudioCourse:
     course: Course
     draft: CourseDraft | None
     version_count: int
+    #: names of the course's maintainers (none: only admins edit it)
+    maintainers: tuple[str, ...] = ()
 
     @property
     def current(self) -> CourseVersion | None:
@@ -42,15 +46,19 @@ class StudioCourse:
         return "changed" if self.has_unpublished_changes else "published"
 
 
-def studio_courses(session: Session) -> list[StudioCourse]:
-    """Every course (published, draft-only or archived) with its draft and version count."""
+def studio_courses(session: Session, viewer: User) -> list[StudioCourse]:
+    """The courses `viewer` may edit (published, draft-only or archived), with their draft,
+    version count and maintainers."""
     counts = dict(session.execute(
         select(CourseVersion.course_id, func.count()).group_by(CourseVersion.course_id)).all())
+    names = maintainer_names(session)
     rows = session.execute(
         select(Course, CourseDraft).outerjoin(CourseDraft, CourseDraft.course_id == Course.id)
+        .where(editable_by(viewer))
         .options(defer(CourseDraft.files), defer(CourseDraft.file_revisions))
         .order_by(Course.title)).all()
-    return [StudioCourse(course, draft, counts.get(course.id, 0)) for course, draft in rows]
+    return [StudioCourse(course, draft, counts.get(course.id, 0),
+                         tuple(names.get(course.id, ()))) for course, draft in rows]
 
 
 def find_course(session: Session, slug: str) -> Course | None:

@@ -1,7 +1,8 @@
 """The trainer's studio: courses, drafts, the outline, publishing and history.
 
 The editor, images and archives are in :mod:`app.authoring.files_routes`, on the same
-blueprint (:mod:`app.authoring.web`). Views never commit: the request does, once, when it answers with success.
+blueprint (:mod:`app.authoring.web`), which lets only a course's maintainers and admins reach
+any of its routes. Views never commit: the request does, once, when it answers with success.
 """
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from app.authoring.web import (
     EXPIRED_FORM, bp, course_and_draft, course_or_404, courses_dir, flashed_refusal,
     refusal_status, revision_of,
 )
+from app.clock import utcnow
+from app.errors import refusals_return_to
 from app.extensions import db
 from app.models import Course, CourseDraft
 from app.routing import page_number
@@ -24,8 +27,9 @@ from app.routing import page_number
 
 @bp.route("/")
 def index():
-    """Every course with its versions and status, and a way to create one."""
-    return render_template("authoring/index.html", rows=services.studio_courses(db.session))
+    """The courses the user may edit (admins: all) with their status, and a way to create one."""
+    return render_template("authoring/index.html",
+                           rows=services.studio_courses(db.session, current_user))
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -37,7 +41,8 @@ def new_course():
             400 if form.is_submitted() else 200
     try:
         draft = services.create_course(db.session, current_user, slug=form.slug.data,
-                                       title=form.title.data, summary=form.summary.data or "")
+                                       title=form.title.data, summary=form.summary.data or "",
+                                       now=utcnow())
     except services.StudioError as error:
         form.slug.errors.append(str(error))
         return render_template("authoring/new.html", form=form), refusal_status(error)
@@ -56,12 +61,16 @@ def _render_course(course: Course, status: int = 200):
     draft = services.find_draft(db.session, course)
     problems = services.validate_draft(draft) if draft else []
     versions = services.course_versions(db.session, course)
+    maintainers = services.course_maintainers(db.session, course)
     return render_template(
         "authoring/course.html", course=course, draft=draft,
-        row=services.StudioCourse(course, draft, len(versions)),
+        row=services.StudioCourse(course, draft, len(versions),
+                                  tuple(m.user.name for m in maintainers)),
         outline=read_outline(draft.files) if draft else None, problems=problems,
         problem_paths={p.path for p in problems}, versions=versions,
         authors=services.user_names(db.session, {v.created_by_id for v in versions}),
+        maintainers=maintainers, may_assign=services.may_assign(current_user),
+        maintainer_form=forms.MaintainerForm(formdata=None),
     ), status
 
 
@@ -95,6 +104,32 @@ def discard_draft(slug: str):
     except services.StudioError as error:
         return _render_course(course, flashed_refusal(error))
     flash("The draft was discarded.", "success")
+    return redirect(url_for(".course", slug=slug))
+
+
+@bp.route("/<slug>/maintainers", methods=["POST"])
+@refusals_return_to(".course")
+def add_maintainer(slug: str):
+    """Make a trainer a maintainer of the course (admins only)."""
+    course = course_or_404(slug)
+    form = forms.MaintainerForm()
+    if not form.validate_on_submit():
+        abort(400, "Give the email address of a trainer's account.")
+    row = services.add_maintainer(db.session, current_user, course, form.email.data, utcnow())
+    flash(f"{row.user.name} now maintains {course.title}.", "success")
+    return redirect(url_for(".course", slug=slug))
+
+
+@bp.route("/<slug>/maintainers/remove", methods=["POST"])
+@refusals_return_to(".course")
+def remove_maintainer(slug: str):
+    """Stop a trainer maintaining the course (admins only)."""
+    course = course_or_404(slug)
+    form = forms.MaintainerRemoveForm()
+    if not form.validate_on_submit():
+        abort(400, EXPIRED_FORM)
+    user = services.remove_maintainer(db.session, current_user, course, form.email.data)
+    flash(f"{user.name} no longer maintains {course.title}.", "success")
     return redirect(url_for(".course", slug=slug))
 
 

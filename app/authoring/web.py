@@ -1,10 +1,16 @@
-"""The studio's blueprint and what its views share: loading a course or draft, the revision a
-form sent back, and how a refusal is answered. Views live in `routes` and `files_routes`."""
+"""The studio's blueprint and what its views share: who may open a course, loading a course or
+draft, the revision a form sent back, and how a refusal is answered. Views live in `routes` and
+`files_routes`.
+
+Access is checked here, once, for every view: the studio is for trainers and admins, and every
+route of a course (any URL with a `slug`) only for the course's maintainers and admins.
+"""
 from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, flash
+from flask import Blueprint, abort, current_app, flash, g, request
+from flask_login import current_user
 
 from app import transactions
 from app.auth.decorators import role_required
@@ -15,6 +21,8 @@ from app.models import Course, CourseDraft
 bp = Blueprint("authoring", __name__, url_prefix="/studio")
 
 EXPIRED_FORM = "Your form expired. Please reload the page and try again."
+NOT_A_MAINTAINER = ("Only the course's maintainers and administrators can open it in the studio. "
+                    "Ask an administrator to add you as a maintainer.")
 
 
 @bp.before_request
@@ -24,14 +32,28 @@ def trainers_only():
     return None
 
 
+@bp.before_request
+def maintainers_only():
+    """Every route of a course is for its maintainers (and admins); other trainers get 403."""
+    slug = (request.view_args or {}).get("slug")
+    if slug is not None:
+        course_or_404(slug)
+
+
 # --- helpers the studio's views share ---------------------------------------------------------
 
 
 def course_or_404(slug: str) -> Course:
-    """Any course by slug (drafts included), or 404."""
+    """The course by slug (drafts included) when the user may edit it; else 404, or 403."""
+    course = g.get("studio_course")
+    if course is not None and course.slug == slug:
+        return course
     course = services.find_course(db.session, slug)
     if course is None:
         abort(404, "There is no course with this address.")
+    if not services.may_edit(db.session, current_user, course):
+        abort(403, NOT_A_MAINTAINER)
+    g.studio_course = course
     return course
 
 

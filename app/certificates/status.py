@@ -16,8 +16,8 @@ from app import events
 from app.audit import record
 from app.certificates.errors import StatusChangeRefused
 from app.certificates.records import get_certificate, renewed_by
-from app.courses.standing import latest_certificate
 from app.clock import as_utc
+from app.courses.standing import latest_certificate
 from app.models import Certificate, User
 from app.models.certificates import (
     ACTIVE, EXPIRED, PUBLIC_REASONS, REVOKED, SUPERSEDED, SUSPENDED, VALID,

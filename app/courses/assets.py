@@ -1,15 +1,18 @@
-"""Course assets and the links that point at them: content types, SVG safety, link checks."""
+"""Course assets and the links that point at them: content types, how assets are served, the
+check every asset gets, link checks."""
 from __future__ import annotations
 
 import hashlib
 import mimetypes
 import posixpath
-import re
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
 
+from werkzeug.utils import get_content_type
+
 from app.courses.markdown import is_relative_url
+from app.courses.svg import SVG_TYPE, svg_problem
 
 ASSETS_DIR = "assets"
 _CONTENT_TYPES = {
@@ -20,10 +23,9 @@ _CONTENT_TYPES = {
     ".pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
 }
 _LINK_SCHEMES = ("http", "https", "mailto")
-_SVG_ACTIVE_RE = re.compile(
-    rb"<\s*script|<\s*foreignObject|\son[a-z]+\s*=|javascript:|<\s*iframe|<\s*embed|<\s*object",
-    re.IGNORECASE,
-)
+#: an asset opened on its own (an SVG above all) runs nothing, loads nothing but the images it
+#: embeds, and has no origin
+ASSET_CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; sandbox"
 
 
 @dataclass(frozen=True)
@@ -53,9 +55,15 @@ def read_asset(file: Path, assets_dir: Path) -> AssetSpec:
     )
 
 
-def svg_is_active(data: bytes) -> bool:
-    """Whether an SVG carries scripts, event handlers or embedded documents."""
-    return bool(_SVG_ACTIVE_RE.search(data))
+def asset_problem(content_type: str, data: bytes) -> str | None:
+    """Why an asset cannot be part of a course (an SVG that is not a plain drawing), or None."""
+    return svg_problem(data) if content_type == SVG_TYPE else None
+
+
+def served_content_type(mimetype: str) -> str:
+    """The Content-Type header for a served asset. An SVG gets no charset, so the browser reads
+    the encoding from the file itself (byte-order mark, XML declaration), as the check did."""
+    return mimetype if mimetype == SVG_TYPE else get_content_type(mimetype, "utf-8")
 
 
 def asset_reference(href: str, *, depth: int) -> str | None:

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from app.courses.assets import ASSETS_DIR, AssetSpec, link_problem, read_asset, svg_is_active
+from app.courses.assets import ASSETS_DIR, AssetSpec, asset_problem, link_problem, read_asset
 from app.courses.frontmatter import FrontMatter, Problem, Reporter, Settings, is_slug, read_front_matter
 from app.courses.markdown import find_links
 from app.courses.spec import CourseSpec, LessonSpec, ModuleSpec
@@ -265,13 +265,13 @@ class _CourseReader:
                                    f"{COURSE_FILE}, the final exam, module folders and {ASSETS_DIR}/")
 
     def read_assets(self) -> tuple[AssetSpec, ...]:
-        """Every file under assets/, with SVGs checked for active content."""
+        """Every file under assets/, each checked (SVGs must be plain drawings)."""
         assets_dir = self.course_dir / ASSETS_DIR
         if not assets_dir.is_dir():
             return ()
         assets = tuple(read_asset(file, assets_dir) for file in visible_files(assets_dir))
         for asset in assets:
-            if asset.content_type == "image/svg+xml" and svg_is_active(asset.data):
-                self.add(assets_dir / asset.path, 0, "SVG contains scripts, event handlers or "
-                                                     "embedded content: export a plain SVG")
+            problem = asset_problem(asset.content_type, asset.data)
+            if problem:
+                self.add(assets_dir / asset.path, 0, problem)
         return assets

@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 
 from app.clock import utcnow
 from app.courses import services
+from app.courses.assets import ASSET_CSP, served_content_type
 from app.courses.forms import EnrollForm, LessonCompleteForm
 from app.courses.markdown import pygments_css
 from app.extensions import db
@@ -20,8 +21,6 @@ bp = Blueprint("courses", __name__)
 INLINE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp", "image/svg+xml",
                           "text/plain", "text/csv"})
 ACTIVE_TYPE_MARKERS = ("html", "javascript", "ecmascript", "text/xml", "application/xml", "+xml")
-#: an SVG opened on its own cannot run script or load anything
-ASSET_CSP = "default-src 'none'; style-src 'unsafe-inline'"
 VERSIONED_CACHE = "public, max-age=31536000, immutable"
 CURRENT_CACHE = "public, max-age=300"
 
@@ -157,7 +156,8 @@ def asset(slug: str, path: str):
     found = services.find_asset(db.session, course, path, version)
     if found is None:
         abort(404, "This file is not part of the course.")
-    response = Response(found.data, mimetype=_served_type(found.content_type))
+    response = Response(found.data, content_type=served_content_type(_served_type(
+        found.content_type)))
     response.set_etag(found.sha256)
     response.headers["Cache-Control"] = VERSIONED_CACHE if version else CURRENT_CACHE
     response.headers["X-Content-Type-Options"] = "nosniff"

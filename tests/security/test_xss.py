@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
+from app.authoring.maintainers import add_maintainer
 from app.certificates.services import live_certificate
 from app.courses.services import import_course
 from app.models import User
@@ -48,6 +49,8 @@ def marked_up_learner(db, browser, world) -> User:
         "name": NAME, "email": "markup@example.com", "password": "Correct-Horse-42",
         "confirm": "Correct-Horse-42", "invite": token})
     assert response.status_code == 302, response.get_data(as_text=True)
+    response = browser.post("/login", {"email": "markup@example.com",
+                                       "password": "Correct-Horse-42"})
     assert_neutral(browser.get(response.location, follow_redirects=True), NAME_AS_TEXT)
     user = db.session.scalar(select(User).where(User.email == "markup@example.com"))
     certify(db, user, world.course)
@@ -108,9 +111,11 @@ def test_markup_in_a_lesson_never_reaches_the_learner_as_code(db, client, login_
     assert_neutral(client.get(f"/courses/{COURSE_SLUG}/foundations/origins"), "&lt;script&gt;")
 
 
-def test_markup_in_a_lesson_stays_text_in_the_studio(browser, client, login_as, make_user,
+def test_markup_in_a_lesson_stays_text_in_the_studio(db, browser, client, login_as, make_user,
                                                      marked_up_course):
-    login_as(make_user("trainer"))
+    trainer = login_as(make_user("trainer"))
+    add_maintainer(db.session, None, marked_up_course, trainer.email, datetime.now(UTC))
+    db.session.commit()
     response = browser.post(f"/studio/{COURSE_SLUG}/draft", {}, token_from=f"/studio/{COURSE_SLUG}")
     assert response.status_code == 302
     path = "01-foundations/01-origins.md"

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from app.authoring import services as studio
 from app.certificates.services import live_certificate
 from app.courses import services as courses
 from app.models import Certificate, Course, QuizAttempt, User
@@ -78,7 +79,7 @@ class World:
 
 def build_world(db, make_org, make_user) -> World:
     """Organisations A and B, each with HR and a certified learner; a newcomer of A with a quiz
-    attempt in progress; a trainer; an admin."""
+    attempt in progress; a trainer who maintains the course in the studio; an admin."""
     course = import_example_course(db)
     org_a, org_b = make_org("Alpha Industries"), make_org("Beta Holdings")
     learner_a = make_user(org=org_a, name="Avery Alpha")
@@ -91,10 +92,12 @@ def build_world(db, make_org, make_user) -> World:
     study(db, newcomer_a, course, quizzes_too=False)
     open_attempt = quizzes.start_attempt(db.session, newcomer_a, course, "foundations",
                                          datetime.now(UTC))
+    trainer = make_user("trainer")  # the course's maintainer in the studio
+    studio.add_maintainer(db.session, None, course, trainer.email, datetime.now(UTC))
     db.session.commit()
     return World(course=course, hr_a=make_user("hr", org=org_a), hr_b=make_user("hr", org=org_b),
                  learner_a=learner_a, learner_b=learner_b, newcomer_a=newcomer_a,
-                 trainer=make_user("trainer"), admin=make_user("admin"),
+                 trainer=trainer, admin=make_user("admin"),
                  certificate_a=certificate_a, certificate_b=certificate_b, attempt_a=attempt_a,
                  open_attempt=open_attempt)
 

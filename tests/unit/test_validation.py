@@ -16,6 +16,8 @@ MANY_PROBLEMS = FIXTURES / "broken" / "many-problems"
 QUIZ_SETTINGS = ("title, pass_mark, max_attempts, cooldown_minutes, time_limit_minutes, draw, "
                  "shuffle, feedback, scoring, section_pass_mark")
 COURSE_SETTINGS = "title, summary, validity_months, certificate_template, final_exam, sequential"
+PLAIN_DRAWING = ("Export a plain drawing: no scripts, event handlers, animations, embedded content "
+                 "or links outside the drawing.")
 NEEDS_FRONT_MATTER = ("missing front matter: the file must start with a `---` line, then YAML "
                       "settings, then a closing `---` line")
 
@@ -72,8 +74,8 @@ def test_every_problem_of_a_broken_course_in_one_pass() -> None:
         "many-problems/03-intro:0: duplicate slug 'intro': '01-intro' and '03-intro' would be the "
         "same module folder",
         "many-problems/03-intro:0: the module has no lessons (files such as 01-why-okrs.md)",
-        "many-problems/assets/evil.svg:0: SVG contains scripts, event handlers or embedded content: "
-        "export a plain SVG",
+        "many-problems/assets/evil.svg:0: SVG refused: the onload attribute of <svg> is an event "
+        f"handler. {PLAIN_DRAWING}",
         "many-problems/course.md:1: 'title' is missing or empty",
         "many-problems/course.md:3: 'validity_months' must be a whole number, got 'two years'",
         f"many-problems/course.md:4: unknown setting 'colour' (allowed: {COURSE_SETTINGS})",
@@ -223,8 +225,8 @@ SINGLE_PROBLEMS: list[tuple[str, Change, str]] = [
      "lessons do not link to each other"),
     ("svg with script",
      lambda c: write(c / "assets" / "bad.svg", "<svg><script>alert(1)</script></svg>"),
-     "okr-course/assets/bad.svg:0: SVG contains scripts, event handlers or embedded content: "
-     "export a plain SVG"),
+     "okr-course/assets/bad.svg:0: SVG refused: it contains <script> (outside the SVG namespace). "
+     f"{PLAIN_DRAWING}"),
     ("quiz problem surfaces with the course path",
      lambda c: edit(c / "01-foundations" / "quiz.md", "- [x] A qualitative", "- [ ] A qualitative"),
      "okr-course/01-foundations/quiz.md:12: question 'objective-definition' has no correct option: "
