@@ -12,13 +12,16 @@ def user_count(db):
     return db.session.scalar(select(func.count(User.id)))
 
 
-def test_register_logs_in_and_hashes_password(browser, db):
+def test_register_hashes_password_then_the_account_logs_in(browser, db):
     response = browser.post("/register", GOOD)
-    assert response.status_code == 302
+    assert (response.status_code, response.location) == (302, "/login")
+    assert "your account is ready" in browser.get("/login").get_data(as_text=True)
     user = db.session.scalar(select(User).where(User.email == "ada@example.com"))
     assert user.name == "Ada Lovelace"
     assert user.password_hash.startswith("$argon2id$")
     assert "Analytical" not in user.password_hash
+    assert browser.get("/account").status_code == 302, "registering logs nobody in"
+    browser.post("/login", {"email": "ada@example.com", "password": GOOD["password"]})
     assert "Ada Lovelace" in browser.get("/account").get_data(as_text=True)
 
 
@@ -40,11 +43,11 @@ def test_register_rejects_bad_input_beside_the_field(browser, db, change, field_
     assert user_count(db) == 0
 
 
-def test_register_duplicate_email(browser, db, make_user):
+def test_register_duplicate_email_answers_like_a_registration(browser, db, make_user):
     make_user(email="ada@example.com")
     response = browser.post("/register", {**GOOD, "email": "ADA@example.com "})
-    assert response.status_code == 400
-    assert "already exists" in response.get_data(as_text=True)
+    assert (response.status_code, response.location) == (302, "/login")
+    assert "already exists" not in browser.get("/login").get_data(as_text=True)
     assert user_count(db) == 1
 
 
@@ -100,16 +103,21 @@ def test_login_redirect_only_to_local_paths(browser, make_user):
     assert response.headers["Location"] == "/account"
 
 
-def test_login_rate_limited_per_account(browser, make_user, app):
+def test_login_rate_limited_per_account_and_client(browser, make_user, app):
     make_user(email="exec@example.com")
     statuses = [browser.post("/login", {"email": "exec@example.com", "password": "Nope-nope-1"},
                              ).status_code for _ in range(6)]
     assert statuses[:5] == [401] * 5
     assert statuses[5] == 429
-    # The right password is refused as well until the window passes.
+    # From this client the right password is refused as well until the window passes...
     response = browser.post("/login", {"email": "exec@example.com", "password": DEFAULT_PASSWORD})
     assert response.status_code == 429
-    assert "Too many requests" in response.get_data(as_text=True)
+    assert 0 < int(response.headers["Retry-After"]) <= 300
+    assert "Too many failed logins for this account from here" in response.get_data(as_text=True)
+    # ...and accepted from another one.
+    response = browser.post("/login", {"email": "exec@example.com", "password": DEFAULT_PASSWORD},
+                            environ_base={"REMOTE_ADDR": "203.0.113.9"})
+    assert response.status_code == 302
 
 
 def test_login_rate_limited_per_client(browser, app):

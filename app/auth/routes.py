@@ -2,33 +2,35 @@
 from datetime import timedelta
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint, Response, after_this_request, current_app, flash, redirect, render_template,
+    request, url_for,
+)
 from flask_login import current_user, login_required, login_user, logout_user
 
-from app.auth import services
+from app.auth import services, throttle
 from app.auth.logins import end_login, start_login
 from app.auth.forms import ChangePasswordForm, LoginForm, LogoutForm, ProfileForm, RegistrationForm
 from app.clock import utcnow
-from app.extensions import db, limiter
+from app.extensions import client_address, db, limiter
 
 bp = Blueprint("auth", __name__)
+
+#: the answer to every registration that passes the form's rules, whether or not the email was
+#: free: telling the two apart would tell anyone who has an account
+REGISTERED = ("Thank you. If no account used this email before, your account is ready: log in "
+              "with the password you chose. If one did, log in with that account's password.")
 
 
 def _policy():
     return services.PasswordPolicy.from_config(current_app.config)
 
 
-def _login_email_key() -> str:
-    return "login:" + services.normalise_email(request.form.get("email", ""))
-
-
-def _failed_login(response) -> bool:
-    return response.status_code != 302
-
-
 @bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["REGISTER_LIMIT_PER_CLIENT"], methods=["POST"])
 def register():
-    """Create an account (joining an organisation through its invitation link) and log in."""
+    """Create an account (joining an organisation through its invitation link); the answer is
+    the same whether or not the email had one, and logs nobody in."""
     if current_user.is_authenticated:
         return redirect(url_for("main.dashboard"))
     form = RegistrationForm(invite=request.args.get("invite", ""))
@@ -39,37 +41,76 @@ def register():
         form.invite.data = ""
     if form.validate_on_submit():
         try:
-            user = services.create_user(db.session, email=form.email.data, name=form.name.data,
-                                        password=form.password.data, policy=_policy(),
-                                        organisation=org)
+            services.register(db.session, email=form.email.data, name=form.name.data,
+                              password=form.password.data, policy=_policy(), organisation=org)
         except services.AccountError as error:
             getattr(form, error.field or "email").errors.append(str(error))  # a 400: nothing kept
         else:
-            _log_in(user)
-            flash(f"Welcome to OKR Academy, {user.name}.", "success")
-            return redirect(url_for("main.dashboard"))
+            flash(REGISTERED, "success")
+            return redirect(url_for("auth.login"))
     status = 400 if form.errors else 200
     return render_template("auth/register.html", form=form, organisation=org), status
 
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_CLIENT"], methods=["POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], methods=["POST"],
-               key_func=_login_email_key, deduct_when=_failed_login)
 def login():
     """Log in with email and password, then go where the login page was asked for."""
     if current_user.is_authenticated:
         return redirect(url_for("main.dashboard"))
     form = LoginForm()
     if form.validate_on_submit():
+        attempt = _reserve_password_check(form.email.data)  # before the hash: LoginThrottled
         user = services.authenticate(db.session, form.email.data, form.password.data, _policy(),
                                      utcnow())
         if user is None:
             form.password.errors.append("The email or password is not correct.")
             return render_template("auth/login.html", form=form), 401
+        _login_succeeded(attempt)
         _log_in(user, remember=form.remember.data)
         return redirect(_safe_next(request.args.get("next")) or url_for("main.dashboard"))
     return render_template("auth/login.html", form=form), 400 if form.errors else 200
+
+
+@bp.errorhandler(throttle.LoginThrottled)
+def login_throttled(error: throttle.LoginThrottled):
+    """No password was checked: the login page says when to try again (429, Retry-After)."""
+    body = render_template("auth/login.html", form=LoginForm(), refusal=str(error))
+    return body, 429, {"Retry-After": str(error.retry_after)}
+
+
+def _login_throttle() -> throttle.LoginThrottle | None:
+    """The login throttle over the rate limiter's storage; None when rate limits are off."""
+    if not current_app.config.get("RATELIMIT_ENABLED", True):
+        return None
+    return throttle.LoginThrottle.from_config(limiter.storage, current_app.config)
+
+
+def _reserve_password_check(email: str) -> throttle.Reservation:
+    """Pay for checking a password on `email` from this client, or raise LoginThrottled."""
+    secret = current_app.secret_key
+    device = throttle.KnownDevice.load(request.cookies.get(throttle.KNOWN_DEVICE_COOKIE), secret)
+    account = throttle.account_key(secret, services.normalise_email(email))
+    login_throttle = _login_throttle()
+    if login_throttle is None:
+        return throttle.Reservation(account, device)
+    return login_throttle.reserve(account, device, client_address())
+
+
+def _login_succeeded(attempt: throttle.Reservation) -> None:
+    """Give the check back, and let this browser be a known device of the account."""
+    login_throttle = _login_throttle()
+    if login_throttle is not None:
+        login_throttle.refund(attempt)
+    cookie = attempt.device.remembering(attempt.account).dump(current_app.secret_key)
+
+    @after_this_request
+    def remember_device(response: Response) -> Response:
+        response.set_cookie(throttle.KNOWN_DEVICE_COOKIE, cookie,
+                            max_age=throttle.KNOWN_DEVICE_SECONDS, path=url_for("auth.login"),
+                            secure=current_app.config["SESSION_COOKIE_SECURE"], httponly=True,
+                            samesite="Lax")
+        return response
 
 
 def _log_in(user, remember: bool = False) -> None:

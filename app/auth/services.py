@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app import events
@@ -26,6 +27,13 @@ class AccountError(DomainError):
     def __init__(self, message: str, field: str | None = None):
         super().__init__(message)
         self.field = field
+
+
+class EmailTaken(AccountError):
+    """An account with this email exists already, or was created at the same moment."""
+
+    def __init__(self) -> None:
+        super().__init__("An account with this email already exists.", "email")
 
 
 @dataclass(frozen=True)
@@ -55,11 +63,13 @@ def find_user_by_email(session: Session, email: str) -> User | None:
 def create_user(session: Session, *, email: str, name: str, password: str, policy: PasswordPolicy,
                 roles: tuple[str, ...] = (), organisation: Organisation | None = None,
                 actor: User | None = None) -> User:
-    """Create an account, enforcing unique email and the password rule."""
+    """Create an account, enforcing the password rule and a unique email (EmailTaken).
+
+    Every other rule is checked, and the password hashed, before the email is looked up, so a
+    taken email costs the same work and is the last thing a caller can learn.
+    """
     email = normalise_email(email)
     name = " ".join(name.split())
-    if find_user_by_email(session, email) is not None:
-        raise AccountError("An account with this email already exists.", "email")
     problems = password_problems(password, min_length=policy.min_length, email=email, name=name)
     if problems:
         raise AccountError(" ".join(problems), "password")
@@ -67,15 +77,44 @@ def create_user(session: Session, *, email: str, name: str, password: str, polic
     if unknown:
         raise AccountError(f"Unknown role {sorted(unknown)[0]!r}; roles are {', '.join(ROLES)}.",
                            "role")
-    user = User(email=email, name=name, organisation=organisation,
-                password_hash=hash_password(password, policy.hasher))
+    password_hash = hash_password(password, policy.hasher)
+    if find_user_by_email(session, email) is not None:
+        raise EmailTaken()
+    user = User(email=email, name=name, password_hash=password_hash,
+                organisation_id=organisation.id if organisation else None)
     user.role_grants = [UserRole(role=role) for role in sorted(set(roles) - {"learner"})]
-    session.add(user)
-    session.flush()
+    _insert_account(session, user)
     record(session, actor or user, "user.create", "user", user.id, f"Account {email} created",
            roles=sorted(user.roles), organisation=organisation.slug if organisation else None)
     events.user_registered.send(None, session=session, user=user, now=user.created_at)
     return user
+
+
+def _insert_account(session: Session, user: User) -> None:
+    """Insert the account; the unique index turns a simultaneous twin into EmailTaken."""
+    email = user.email
+    try:
+        with session.begin_nested():
+            session.add(user)
+            session.flush()
+    except IntegrityError:
+        if session.scalar(select(User.id).where(User.email == email)) is None:
+            raise  # another constraint than the email's
+        raise EmailTaken() from None
+
+
+def register(session: Session, *, email: str, name: str, password: str, policy: PasswordPolicy,
+             organisation: Organisation | None = None) -> User | None:
+    """Self-service registration: the new account, or None when the email is taken.
+
+    The caller answers both alike (see `create_user`): whether an email has an account is
+    nobody's business but its owner's.
+    """
+    try:
+        return create_user(session, email=email, name=name, password=password, policy=policy,
+                           organisation=organisation)
+    except EmailTaken:
+        return None
 
 
 def authenticate(session: Session, email: str, password: str, policy: PasswordPolicy,
