@@ -35,8 +35,10 @@ demo: migrate
 run: courses demo
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
 
+# gunicorn as in production (deploy/gunicorn.conf.py: gthread workers and their limits); one
+# worker unless RATELIMIT_STORAGE_URI names a store the workers share
 serve: courses
-	$(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) 'app:create_app()'
+	$(BIN)/gunicorn -c deploy/gunicorn.conf.py --bind $(HOST):$(PORT) 'app:create_app()'
 
 # axe-core, which the browser tests inject to audit accessibility, from the npm registry;
 # installed where npm is available (the browser tests skip the audit without it).
@@ -54,8 +56,9 @@ test: install-dev $(BROWSER_CHECKS)
 bench: install-dev
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
-# 10 minutes of mixed traffic on 4 gunicorn workers and PostgreSQL (not part of `make bench`);
-# e.g. make soak SOAK_ARGS="--minutes 2 --clients 8"
+# 10 minutes of mixed traffic on 4 gunicorn workers (deploy/gunicorn.conf.py) and PostgreSQL,
+# with a few slow-header clients (not part of `make bench`);
+# e.g. make soak SOAK_ARGS="--minutes 2 --clients 8", or --server sync for plain sync workers
 soak: install-dev
 	$(BIN)/python -m bench.soak $(SOAK_ARGS)
 

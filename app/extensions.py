@@ -1,7 +1,6 @@
 """Flask extensions, created unbound and initialised in the application factory."""
 from flask import request
 from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -24,8 +23,10 @@ class Base(DeclarativeBase):
 
 
 def client_address() -> str:
-    """The client's address as the rate limiter keys it."""
-    return get_remote_address() or request.remote_addr or "unknown"
+    """The client's address as the rate limits and the verification log key it."""
+    # The peer, or the address the outermost trusted proxy saw, which ProxyFix puts in
+    # REMOTE_ADDR (app/security.py): never a header the client wrote itself.
+    return request.remote_addr or "unknown"
 
 
 db = SQLAlchemy(model_class=Base)

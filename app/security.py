@@ -1,5 +1,7 @@
-"""Security headers, including a Content-Security-Policy the pages satisfy (no inline code)."""
+"""Security headers, including a Content-Security-Policy the pages satisfy (no inline code), and
+the proxies whose X-Forwarded-* headers are believed."""
 from flask import Flask, Response
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 CONTENT_SECURITY_POLICY = "; ".join([
     "default-src 'self'",
@@ -27,3 +29,15 @@ def init_security(app: Flask) -> None:
         if app.config.get("SESSION_COOKIE_SECURE"):
             headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         return response
+
+
+def trust_proxies(app: Flask) -> None:
+    """Take the client's address, scheme and host from the TRUSTED_PROXIES nearest proxies."""
+    # Each proxy appends the address it saw to X-Forwarded-For: the n-th value from the end is
+    # what the outermost trusted one saw, anything before it the client's own writing. With no
+    # trusted proxy the headers are ignored and the peer is the client.
+    hops = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if hops < 0:
+        raise RuntimeError(f"TRUSTED_PROXIES must be 0 or more, not {hops}.")
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)

@@ -1,20 +1,28 @@
-"""The soak: mixed traffic against gunicorn on PostgreSQL for a long while, then three checks.
+"""The soak: mixed traffic against gunicorn on PostgreSQL for a long while, then the checks.
 
 `python -m bench.soak [--minutes 10] [--workers 4] [--clients 16] [--warmup-minutes 2]
-[--rss-growth-mib 32] [--no-write]` (or `make soak SOAK_ARGS="..."`).
+[--rss-growth-mib 32] [--server gthread|sync] [--slow-clients 4] [--latency-p99-ms 2000]
+[--no-write]` (or `make soak SOAK_ARGS="..."`).
+
+gunicorn runs with the production configuration (deploy/gunicorn.conf.py: gthread workers),
+or with `--server sync` as plain sync workers with gunicorn's defaults, the setup it replaced.
 
 Each client is one virtual learner with its own session, logged in once at the start. Its loop
 reads a lesson (~65%), takes a quiz (~15%: overview, start, the attempt page, sometimes a save,
 submit, the result; ~1 in 5 submissions posted again with the same answers, which must give the
 same result, and ~1 in 20 with other answers, which must be refused with 409) or verifies a
-certificate code (~20%: API and page; valid, unknown and mistyped codes).
+certificate code (~20%: API and page; valid, unknown and mistyped codes). Meanwhile a few slow
+clients (`--slow-clients`, at most 16, to 127.0.0.1 only) each hold a connection open by
+sending its headers one byte a second, reconnecting when the server drops it, until the
+traffic stops: what a Slowloris attack does to a server with no buffering proxy in front.
 
 Checks (bench/soak_checks.py): no errors (any exception, timeout, 5xx or unexpected status);
 nothing lost (every attempt a client saw graded is in the database exactly once with the
 answers it posted, and no row appeared that no client started); the workers are the same
 processes from start to end, and each one's RSS at the end is within the bound of its RSS at
 the end of the warm-up (the first part of the run); every answered verification has its entry
-in the verification log; gunicorn's log holds no traceback, error or worker timeout. Exit
+in the verification log; gunicorn's log holds no traceback, error or worker timeout; with
+the slow clients connected, the p99 latency of all other requests stays within the bound. Exit
 status 0 when all hold, 1 otherwise (2 for wrong arguments). The report is printed and written
 into BENCHMARKS.md between the soak markers (not with --no-write).
 """
@@ -28,6 +36,9 @@ import os
 import platform
 import random
 import re
+import select
+import shlex
+import socket
 import sys
 import tempfile
 import threading
@@ -41,9 +52,12 @@ from pathlib import Path
 from urllib.parse import quote, urlencode, urlsplit
 
 from bench.soak_checks import (
-    AttemptRow, ErrorLog, MemorySample, Submission, Verdict, check_errors,
-    check_verification_log, classify, evaluate_memory, percentile, reconcile,
+    HELD, REFUSED, RESET, SLOW_REQUEST_HEAD, AttemptRow, ErrorLog, MemorySample,
+    SlowConnection, Submission, Verdict, check_errors, check_slow_clients,
+    check_verification_log, classify, describe_slow_connections, evaluate_memory, percentile,
+    reconcile, slow_header_bytes, slow_outcome,
 )
+from bench.servers import ROOT
 
 SOAK_START, SOAK_END = "<!-- soak:results:start -->", "<!-- soak:results:end -->"
 COURSE = "okr-essentials"
@@ -56,6 +70,11 @@ REDIS_URI = "redis://127.0.0.1:6379/14"
 CERTIFICATES = 4
 ACTIONS = (("lesson", 65), ("quiz", 15), ("verify", 20))
 REPLAY_SHARE, CONFLICT_SHARE, SAVE_SHARE = 0.2, 0.05, 0.3
+#: the production gunicorn configuration (`--server gthread`)
+GUNICORN_CONFIG = ROOT / "deploy" / "gunicorn.conf.py"
+SLOW_CLIENTS_MAX = 16
+LOGIN_RETRY_AFTER = 1.0
+SLOW_BYTE_EVERY = 1.0  # seconds between two bytes of a slow client
 #: server log lines that mean a request or a worker failed
 SERVER_TROUBLE = re.compile(r"Traceback|\[ERROR\]|\[CRITICAL\]|WORKER TIMEOUT|Worker .* was sent")
 
@@ -333,8 +352,12 @@ class VirtualLearner:
 
     def run(self) -> None:
         try:
-            if not self.log_in():
-                return
+            # a login that failed (an error already) is tried again, so a stalled server keeps
+            # being measured for the whole run instead of losing its clients
+            while not self.log_in():
+                if time.monotonic() + LOGIN_RETRY_AFTER >= self.deadline:
+                    return
+                time.sleep(LOGIN_RETRY_AFTER)
             actions, weights = zip(*ACTIONS)
             while time.monotonic() < self.deadline:
                 action = self.rng.choices(actions, weights)[0]
@@ -509,6 +532,65 @@ class VirtualLearner:
                                           for token_ in tokens]
 
 
+# --- slow clients -----------------------------------------------------------------------------
+
+class SlowClients:
+    """`count` connections to the server, each sending its headers one byte a second and
+    opening a new one when the server drops it, until `stop` is called."""
+
+    def __init__(self, base: str, count: int, started: float) -> None:
+        parts = urlsplit(base)
+        if parts.hostname != "127.0.0.1":
+            raise ValueError(f"slow clients only go to 127.0.0.1, not {parts.hostname}")
+        if not 0 <= count <= SLOW_CLIENTS_MAX:
+            raise ValueError(f"between 0 and {SLOW_CLIENTS_MAX} slow clients, not {count}")
+        self.address = (parts.hostname, parts.port)
+        self.started = started
+        self.connections: list[SlowConnection] = []
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._threads = [threading.Thread(target=self._run, daemon=True, name=f"slow-{i}")
+                         for i in range(count)]
+
+    def start(self) -> None:
+        for thread in self._threads:
+            thread.start()
+
+    def stop(self) -> None:
+        """Close every slow connection and wait for its thread (a stuck send gives up in 10 s)."""
+        self._stop.set()
+        for thread in self._threads:
+            thread.join(timeout=SLOW_BYTE_EVERY + 15)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            record = SlowConnection(time.monotonic() - self.started)
+            with self._lock:
+                self.connections.append(record)
+            try:
+                with socket.create_connection(self.address, timeout=10) as sock:
+                    self._trickle(sock, record)
+            except ConnectionRefusedError:
+                record.outcome = REFUSED
+            except OSError:
+                record.outcome = RESET
+            record.ended = time.monotonic() - self.started
+            if record.outcome != HELD:
+                self._stop.wait(SLOW_BYTE_EVERY)  # then a new connection, as an attacker would
+
+    def _trickle(self, sock: socket.socket, record: SlowConnection) -> None:
+        sock.sendall(SLOW_REQUEST_HEAD)
+        record.sent += len(SLOW_REQUEST_HEAD)
+        for byte in slow_header_bytes():
+            if self._stop.wait(SLOW_BYTE_EVERY):
+                return  # held until the soak stopped it
+            if select.select([sock], [], [], 0)[0]:
+                record.outcome, record.status = slow_outcome(sock.recv(4096))
+                return
+            sock.sendall(byte)
+            record.sent += 1
+
+
 # --- processes and memory ---------------------------------------------------------------------
 
 def children(pid: int) -> list[int]:
@@ -572,12 +654,15 @@ class Sampler(threading.Thread):
 
 # --- the run ----------------------------------------------------------------------------------
 
-def run_traffic(server, setup: Setup, args) -> tuple[float, Record, list[MemorySample]]:
+def run_traffic(server, setup: Setup, args) -> tuple[float, Record, list[MemorySample],
+                                                   list[SlowConnection]]:
     duration, warmup = args.minutes * 60, args.warmup_minutes * 60
     started = time.monotonic()
     deadline = started + duration
     sampler = Sampler(server.pid, started, warmup)
     sampler.start()
+    slow = SlowClients(server.base, args.slow_clients, started)
+    slow.start()
     learners = [VirtualLearner(server.base, learner, setup, deadline, seed=args.seed * 1000 + i)
                 for i, learner in enumerate(setup.learners)]
     threads = [threading.Thread(target=learner.run, daemon=True, name=f"learner-{i}")
@@ -590,6 +675,7 @@ def run_traffic(server, setup: Setup, args) -> tuple[float, Record, list[MemoryS
         thread.join(timeout=max(0.0, deadline - time.monotonic()) + 10 * REQUEST_TIMEOUT)
     stragglers = [thread.name for thread in threads if thread.is_alive()]
     elapsed = time.monotonic() - started
+    slow.stop()
     sampler.stop.set()
     sampler.join(timeout=10)
     sampler.take()  # the final sample, taken with the traffic stopped and the server still up
@@ -606,14 +692,29 @@ def run_traffic(server, setup: Setup, args) -> tuple[float, Record, list[MemoryS
         record.verifications_in_doubt += part.verifications_in_doubt
     for name in stragglers:
         record.errors.record("client", "did not stop in time", body=name)
-    return elapsed, record, sampler.samples
+    return elapsed, record, sampler.samples, slow.connections
+
+
+def server_env(setup: Setup, args) -> dict:
+    """The app's environment, with the production gunicorn configuration unless --server sync
+    (gunicorn reads GUNICORN_CMD_ARGS; --workers and --bind on its command line still win)."""
+    if args.server == "sync":
+        return setup.env
+    return {**setup.env, "GUNICORN_CMD_ARGS": f"--config {shlex.quote(str(GUNICORN_CONFIG))}"}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.soak",
                                      description=__doc__.split("\n\n")[0])
     parser.add_argument("--minutes", type=float, default=10.0, help="length of the run")
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
+    parser.add_argument("--server", choices=("gthread", "sync"), default="gthread",
+                        help="gthread: deploy/gunicorn.conf.py; sync: plain sync workers")
+    parser.add_argument("--slow-clients", type=int, default=4,
+                        help=f"connections sending their headers a byte a second (0 to "
+                             f"{SLOW_CLIENTS_MAX})")
+    parser.add_argument("--latency-p99-ms", type=float, default=2000.0,
+                        help="bound on the p99 latency of the other requests meanwhile")
     parser.add_argument("--clients", type=int, default=16, help="virtual learners, one thread each")
     parser.add_argument("--warmup-minutes", type=float, default=None,
                         help="first part of the run, after which the workers' RSS is the baseline "
@@ -630,6 +731,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--warmup-minutes must be above 0 and below --minutes")
     if args.workers < 1 or args.clients < 1:
         parser.error("--workers and --clients must be at least 1")
+    if not 0 <= args.slow_clients <= SLOW_CLIENTS_MAX:
+        parser.error(f"--slow-clients must be between 0 and {SLOW_CLIENTS_MAX}")
     command = " ".join(["python -m bench.soak"] + (sys.argv[1:] if argv is None else argv))
 
     from bench.pg import temporary_database
@@ -642,10 +745,11 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr)
         setup = prepare(instance, database_url, args.clients)
         log_file = instance / "gunicorn.log"
-        print(f"soak: {args.minutes:g} min of traffic on {args.workers} workers", file=sys.stderr)
-        with gunicorn_server("app:create_app()", setup.env, workers=args.workers,
+        print(f"soak: {args.minutes:g} min of traffic on {args.workers} {args.server} workers, "
+              f"{args.slow_clients} slow clients", file=sys.stderr)
+        with gunicorn_server("app:create_app()", server_env(setup, args), workers=args.workers,
                              log_file=log_file) as server:
-            elapsed, record, samples = run_traffic(server, setup, args)
+            elapsed, record, samples, slow = run_traffic(server, setup, args)
             master = server.pid
         rows = read_attempts(setup)
         logged = read_verification_log(setup)
@@ -662,9 +766,12 @@ def main(argv: list[str] | None = None) -> int:
                                        record.verifications_in_doubt),
                 Verdict("Server log clean", not trouble,
                         f"{len(trouble)} error lines, first: {trouble[0][:160]}" if trouble
-                        else "no traceback, error or worker timeout in gunicorn's log")]
+                        else "no traceback, error or worker timeout in gunicorn's log"),
+                check_slow_clients(slow, args.slow_clients,
+                                   [ms for values in record.latencies.values() for ms in values],
+                                   args.latency_p99_ms)]
     text = report(args, command, setup, elapsed, record, reconciliation, memory, samples,
-                  verdicts)
+                  verdicts, slow)
     print(text)
     if not args.no_write:
         from bench.__main__ import write_results
@@ -700,8 +807,21 @@ def _mib(kib: int | None) -> str:
     return "-" if kib is None else f"{kib / 1024:.1f}"
 
 
+def _server(args) -> str:
+    if args.server == "sync":
+        return f"gunicorn with {args.workers} sync workers (gunicorn's defaults, no front)"
+    from importlib.util import module_from_spec, spec_from_file_location
+
+    spec = spec_from_file_location("gunicorn_conf", GUNICORN_CONFIG)
+    conf = module_from_spec(spec)
+    spec.loader.exec_module(conf)
+    return (f"gunicorn with {args.workers} gthread workers of {conf.threads} threads "
+            f"(deploy/gunicorn.conf.py, no front)")
+
+
 def report(args, command: str, setup: Setup, elapsed: float, record: Record, reconciliation,
-           memory, samples: list[MemorySample], verdicts: list[Verdict]) -> str:
+           memory, samples: list[MemorySample], verdicts: list[Verdict],
+           slow: list[SlowConnection]) -> str:
     requests = sum(len(values) for values in record.latencies.values())
     errors = record.errors.by_kind()
     limiter = "Redis" if setup.limiter_storage.startswith("redis") else \
@@ -712,11 +832,14 @@ def report(args, command: str, setup: Setup, elapsed: float, record: Record, rec
         f"{os.getloadavg()[0]:.1f} load average at the end.",
         "",
         f"{elapsed / 60:.1f} minutes of traffic ({args.warmup_minutes:g} of them warm-up), "
-        f"gunicorn with {args.workers} sync workers, {args.clients} clients (one logged-in "
+        f"{_server(args)}, {args.clients} clients (one logged-in "
         f"learner each), {setup.postgres}. Rate limits on, stored in {limiter}, with the "
         f"per-client login and verification limits raised to {RAISED_LIMIT} by environment: "
         f"all traffic comes from 127.0.0.1. {requests:,} requests, "
         f"{requests / elapsed:,.1f} per second.",
+        "",
+        f"Meanwhile {args.slow_clients} slow clients sent their headers a byte a second: "
+        f"{describe_slow_connections(slow)}." if args.slow_clients else "No slow clients.",
         "",
         "| Request | Count | Errors | p50 | p99 |",
         "|---|---|---|---|---|",

@@ -5,13 +5,17 @@
 - nothing lost: the attempts the clients started and submitted, reconciled with the rows the
   database holds at the end (exactly once, with the posted answers);
 - memory: the gunicorn workers' RSS samples, against a bound on the growth after the warm-up,
-  and the set of worker pids, which must never change (no crash, no recycling).
+  and the set of worker pids, which must never change (no crash, no recycling);
+- slow clients: what the slow-header probe sends, how each of its connections ended, and the
+  other traffic's p99 latency while they were open, against a bound.
 """
 from __future__ import annotations
 
+import itertools
 import math
+import re
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -390,3 +394,76 @@ def check_verification_log(answered: Mapping[tuple[str, str], int],
         return Verdict(name, False, "no verification was answered")
     return Verdict(name, True, f"{sum(logged.values()):,} entries for {total:,} answered "
                                "verifications, by channel and verdict")
+
+
+# --- slow clients -----------------------------------------------------------------------------
+
+#: what a slow client sends as soon as it connects: a request line and Host, and no blank line,
+#: so the server goes on reading headers
+SLOW_REQUEST_HEAD = b"GET /login HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+HELD, ANSWERED, CLOSED, RESET, REFUSED = (
+    "held to the end", "answered", "closed by the server", "reset", "refused")
+_STATUS_LINE = re.compile(rb"HTTP/1\.[01] (\d{3})")
+
+
+def slow_header_bytes() -> Iterator[bytes]:
+    """The rest of a slow client's headers, one byte at a time, without end: short well-formed
+    fields (``X-Slow-1: 1``, ``X-Slow-2: 2``...), never the blank line that ends them."""
+    for number in itertools.count(1):
+        for byte in f"X-Slow-{number}: {number}\r\n".encode("ascii"):
+            yield bytes([byte])
+
+
+@dataclass
+class SlowConnection:
+    """One connection of the probe: when it opened and ended (seconds from the start of the
+    traffic), the bytes it sent and how it ended."""
+
+    opened: float
+    ended: float | None = None
+    sent: int = 0
+    outcome: str = HELD
+    status: int | None = None  # the status line the server answered with, if any
+
+    @property
+    def seconds(self) -> float:
+        return 0.0 if self.ended is None else self.ended - self.opened
+
+
+def slow_outcome(reply: bytes) -> tuple[str, int | None]:
+    """How the server ended a slow connection, from what it sent: nothing (it closed the
+    connection) or an answer, with its status when it starts with a status line."""
+    if not reply:
+        return CLOSED, None
+    match = _STATUS_LINE.match(reply)
+    return ANSWERED, int(match.group(1)) if match else None
+
+
+def describe_slow_connections(connections: Sequence[SlowConnection]) -> str:
+    """One sentence: how many connections, how they ended, the longest one held."""
+    if not connections:
+        return "no slow connection was opened"
+    ends = Counter(c.outcome if c.status is None else f"{c.outcome} {c.status}"
+                   for c in connections)
+    how = ", ".join(f"{count} {outcome}" for outcome, count in sorted(ends.items()))
+    longest = max(c.seconds for c in connections)
+    sent = sum(c.sent for c in connections)
+    return (f"{len(connections)} slow connections ({how}), the longest open {longest:.0f} s, "
+            f"{sent:,} bytes sent")
+
+
+def check_slow_clients(connections: Sequence[SlowConnection], wanted: int,
+                       latencies: Sequence[float], bound_ms: float) -> Verdict:
+    """With `wanted` slow clients holding connections open, the other requests' p99 latency
+    stays within `bound_ms`; no slow connection at all, or no request, proves nothing."""
+    name = "Latency under slow clients"
+    if wanted == 0:
+        return Verdict(name, True, "no slow clients in this run")
+    if not connections:
+        return Verdict(name, False, "no slow connection was opened")
+    p99 = percentile(latencies, 0.99)
+    if math.isnan(p99):
+        return Verdict(name, False, "no other request completed")
+    return Verdict(name, p99 <= bound_ms,
+                   f"p99 {p99:.0f} ms (bound {bound_ms:g} ms) with {wanted} clients sending "
+                   f"their headers a byte a second: {describe_slow_connections(connections)}")

@@ -18,10 +18,20 @@ def test_environment_overrides_settings_with_their_types(monkeypatch):
     monkeypatch.setenv("PASSWORD_MIN_LENGTH", "14")
     monkeypatch.setenv("SESSION_COOKIE_SECURE", "true")
     monkeypatch.setenv("RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379/3")
+    monkeypatch.setenv("TRUSTED_PROXIES", "2")
+    monkeypatch.setenv("SINGLE_WORKER", "yes")
     settings = TestConfig.load()
     assert settings["PASSWORD_MIN_LENGTH"] == 14
     assert settings["SESSION_COOKIE_SECURE"] is True
     assert settings["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/3"
+    assert settings["TRUSTED_PROXIES"] == 2 and settings["SINGLE_WORKER"] is True
+
+
+def test_no_proxy_is_trusted_and_several_workers_are_assumed_by_default(monkeypatch):
+    for name in ("TRUSTED_PROXIES", "SINGLE_WORKER"):
+        monkeypatch.delenv(name, raising=False)
+    settings = TestConfig.load()
+    assert settings["TRUSTED_PROXIES"] == 0 and settings["SINGLE_WORKER"] is False
 
 
 @pytest.mark.parametrize("missing", ["SECRET_KEY", "DATABASE_URL"])

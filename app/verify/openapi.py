@@ -7,6 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.certificates.codes import (
+    CHECK_ALPHABET, CODE_PREFIX, DATA_ALPHABET, DATA_SYMBOLS, GROUP_SIZE,
+)
 from app.certificates.payload import FIELD_ORDER as PAYLOAD_FIELD_ORDER
 from app.certificates.signing import ALGORITHM
 from app.verify.document import PdfVerdict
@@ -69,6 +72,10 @@ def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
 
 
 _STRING = {"type": "string"}
+#: a code as printed, e.g. OKR-7K3M-Q9TB-X2HD-4FRW-9 (no alphabet holds a character that is
+#: special inside a character class, in Python's or ECMA-262's regular expressions)
+_GROUP = f"-[{DATA_ALPHABET}]{{{GROUP_SIZE}}}"
+CODE_PATTERN = f"^{CODE_PREFIX}(?:{_GROUP}){{{DATA_SYMBOLS // GROUP_SIZE}}}-[{CHECK_ALPHABET}]$"
 _DATE = {"type": "string", "format": "date"}
 _DATETIME = {"type": "string", "format": "date-time"}
 
@@ -161,9 +168,11 @@ def openapi_document(server_url: str, issuer: str) -> dict[str, Any]:
             "operationId": "verifyCertificate",
             "summary": "Verify a certificate by its code",
             "parameters": [{
-                "name": "code", "in": "path", "required": True, "schema": _STRING,
-                "description": "The code as printed, e.g. OKR-7K3M-Q9TB-X2HD-4FRW-9; case, "
-                               "spaces and dashes do not matter.",
+                "name": "code", "in": "path", "required": True,
+                "schema": {**_STRING, "pattern": CODE_PATTERN},
+                "description": "The code as printed, e.g. OKR-7K3M-Q9TB-X2HD-4FRW-9. A code "
+                               "typed by a person is read too: case, spaces and dashes do not "
+                               "matter, O stands for 0, I and L for 1.",
             }],
             "responses": {
                 "200": _answer("A certificate we issued: valid, expired, suspended, revoked "

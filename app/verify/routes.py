@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import (
     Blueprint, Response, current_app, jsonify, redirect, render_template, request, url_for,
 )
+from werkzeug.routing import PathConverter
 
 from app import transactions
 from app.certificates.codes import parse_code
@@ -23,6 +24,18 @@ from app.verify.openapi import http_status, openapi_document, verdict_document
 from app.verify.verdict import MAX_CODE_TEXT
 
 bp = Blueprint("verify", __name__)
+
+
+class TypedCode(PathConverter):
+    """Whatever was typed as a code: empty, or with slashes and newlines, it gets a verdict."""
+
+    # the path converter's regex needs a character and stops at a newline: such a code would
+    # get the generic 404, a body the API's description does not document
+    regex = "(?s:.*)"
+    part_isolating = False
+
+
+bp.record_once(lambda state: state.app.url_map.converters.setdefault("typed", TypedCode))
 
 TOO_MANY = ("You have checked many certificates in a short time. Please wait a minute, then "
             "try again.")
@@ -95,7 +108,7 @@ def certificate_page(code: str):
                            api_url=_api_url(verdict)), http_status(verdict)
 
 
-@bp.get("/api/v1/certificates/<path:code>")
+@bp.get("/api/v1/certificates/<typed:code>")
 @verification_limit
 def api_certificate(code: str):
     """The verdict as JSON: 200 for a certificate we know, 404 unknown, 400 not a code."""

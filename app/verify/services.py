@@ -55,7 +55,9 @@ def client_digest(address: str | None, secret: str) -> str | None:
 
 def logged_code(verdict: Verdict, code_text: str | None) -> str:
     """What the log keeps as the code: the canonical one, else the start of what was typed."""
-    return verdict.code or " ".join((code_text or "").split())[:LOGGED_CODE_LENGTH]
+    # control characters go (PostgreSQL's text cannot hold NUL), whitespace runs become spaces
+    typed = "".join(c if c.isprintable() else " " for c in code_text or "")
+    return verdict.code or " ".join(typed.split())[:LOGGED_CODE_LENGTH]
 
 
 def log_verification(session: Session, *, code: str, channel: str, outcome: str,

@@ -1,22 +1,38 @@
-"""The soak's checks (bench/soak_checks.py) on recorded data: each one catches what it is for."""
+"""The soak's checks (bench/soak_checks.py) on recorded data: each one catches what it is for;
+and the slow-header probe (bench/soak.py) against a local socket."""
 from __future__ import annotations
 
+import itertools
 import math
+import re
+import socket
+import threading
+from email.parser import BytesHeaderParser
 
 import pytest
 
+from bench import soak
+from bench.soak_checks import ANSWERED as SERVER_ANSWERED
 from bench.soak_checks import (
+    CLOSED,
+    HELD,
+    SLOW_REQUEST_HEAD,
     AttemptRow,
     ErrorLog,
     MemorySample,
+    SlowConnection,
     Submission,
     check_errors,
+    check_slow_clients,
     check_verification_log,
     classify,
+    describe_slow_connections,
     evaluate_memory,
     expected_answers,
     percentile,
     reconcile,
+    slow_header_bytes,
+    slow_outcome,
 )
 
 SNAPSHOT = {"questions": [
@@ -281,3 +297,105 @@ def test_doubled_entries_fail_unless_requests_went_unanswered():
 
 def test_no_verification_proves_nothing():
     assert not check_verification_log({}, {}).ok
+
+
+# --- slow clients -----------------------------------------------------------------------------
+
+def test_a_slow_client_sends_well_formed_headers_one_byte_at_a_time_without_end():
+    pieces = list(itertools.islice(slow_header_bytes(), 5000))
+    assert all(len(piece) == 1 for piece in pieces)
+    sent = SLOW_REQUEST_HEAD + b"".join(pieces)
+    assert b"\r\n\r\n" not in sent, "the blank line would end the headers"
+    request_line, *fields, unfinished = sent.split(b"\r\n")
+    assert request_line == b"GET /login HTTP/1.1" and unfinished  # mid-field at the cut
+    assert all(re.fullmatch(rb"[A-Za-z0-9-]+: [0-9.]+", field) for field in fields), fields[:3]
+    names = [field.split(b":")[0] for field in fields]
+    assert len(set(names)) == len(names) > 300
+    parsed = BytesHeaderParser().parsebytes(b"\r\n".join(fields) + b"\r\n\r\n")
+    assert parsed["X-Slow-7"] == "7" and parsed["Host"] == "127.0.0.1"
+
+
+def test_how_the_server_ended_a_slow_connection():
+    assert slow_outcome(b"") == (CLOSED, None)
+    assert slow_outcome(b"HTTP/1.1 408 Request Time-out\r\nConnection: close\r\n\r\n") == \
+        (SERVER_ANSWERED, 408)
+    assert slow_outcome(b"HTTP/1.0 400 Bad Request\r\n") == (SERVER_ANSWERED, 400)
+    assert slow_outcome(b"garbage") == (SERVER_ANSWERED, None)
+
+
+def _slow(*outcomes) -> list[SlowConnection]:
+    return [SlowConnection(opened=n * 10.0, ended=n * 10.0 + 30, sent=40, outcome=outcome,
+                           status=408 if outcome == SERVER_ANSWERED else None)
+            for n, outcome in enumerate(outcomes)]
+
+
+def test_slow_connections_are_described_by_how_they_ended():
+    text = describe_slow_connections(_slow(HELD, HELD, SERVER_ANSWERED, CLOSED))
+    assert text == ("4 slow connections (1 answered 408, 1 closed by the server, 2 held to the "
+                    "end), the longest open 30 s, 160 bytes sent")
+    assert describe_slow_connections([]) == "no slow connection was opened"
+
+
+def test_the_latency_check_passes_within_the_bound_and_fails_over_it():
+    fast, stalled = [20.0] * 990 + [400.0] * 10, [20.0] * 900 + [15000.0] * 100
+    assert check_slow_clients(_slow(HELD, HELD), 2, fast, 2000).ok
+    verdict = check_slow_clients(_slow(CLOSED, CLOSED), 2, stalled, 2000)
+    assert not verdict.ok and verdict.detail.startswith("p99 15000 ms (bound 2000 ms)")
+
+
+def test_the_latency_check_proves_nothing_without_slow_connections_or_traffic():
+    assert not check_slow_clients([], 4, [20.0] * 100, 2000).ok
+    assert not check_slow_clients(_slow(HELD), 4, [], 2000).ok
+    assert check_slow_clients([], 0, [20.0] * 100, 2000).ok  # --slow-clients 0: nothing asked
+
+
+@pytest.mark.parametrize("base, count", [("http://localhost:8000", 1),
+                                         ("http://10.0.0.1:8000", 1),
+                                         ("http://127.0.0.1:8000", soak.SLOW_CLIENTS_MAX + 1),
+                                         ("http://127.0.0.1:8000", -1)])
+def test_the_probe_goes_to_127_0_0_1_only_with_a_bounded_number_of_clients(base, count):
+    with pytest.raises(ValueError):
+        soak.SlowClients(base, count, started=0.0)
+
+
+class StallingServer:
+    """A server on 127.0.0.1: its first connection is answered 408 once the head and three more
+    bytes came; the second one is read until the client closes it."""
+
+    def __init__(self) -> None:
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.received: list[bytes] = []
+        self.second_started = threading.Event()
+        self.done = threading.Event()
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        with self.listener:
+            for number in range(2):
+                connection, _ = self.listener.accept()
+                with connection:
+                    data = b""
+                    while chunk := connection.recv(1024):
+                        data += chunk
+                        if number == 0 and len(data) >= len(SLOW_REQUEST_HEAD) + 3:
+                            connection.sendall(b"HTTP/1.1 408 Request Timeout\r\n\r\n")
+                        if number == 1 and len(data) > len(SLOW_REQUEST_HEAD):
+                            self.second_started.set()
+                    self.received.append(data)
+        self.done.set()
+
+
+def test_the_probe_trickles_reconnects_when_answered_and_holds_until_stopped(monkeypatch):
+    monkeypatch.setattr(soak, "SLOW_BYTE_EVERY", 0.001)
+    server = StallingServer()
+    probe = soak.SlowClients(f"http://127.0.0.1:{server.port}", 1, started=0.0)
+    probe.start()
+    assert server.second_started.wait(10), "the probe did not open a second connection"
+    probe.stop()
+    assert server.done.wait(10)
+    first, second = probe.connections
+    assert (first.outcome, first.status) == (SERVER_ANSWERED, 408)
+    assert second.outcome == HELD and second.ended is not None
+    assert [c.sent for c in probe.connections] == [len(data) for data in server.received]
+    assert server.received[0].startswith(SLOW_REQUEST_HEAD + b"X-S")
