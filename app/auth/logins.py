@@ -2,8 +2,8 @@
 
 Each login is a `LoginSession` row and a random secret. The cookies carry "<row id>.<secret>"
 (the row keeps only the secret's SHA-256), so every login has its own remember token, and
-ending a login (logout), or all of a user's logins (password change or reset, deactivation,
-"sign out everywhere"), makes its cookies worthless at once, on every worker.
+ending a user's logins (logout, a password change, deactivation, "sign out everywhere") makes
+their cookies worthless at once, on every worker.
 """
 from __future__ import annotations
 
@@ -46,15 +46,6 @@ def user_for_login(session: Session, login_id: str | None, now: datetime) -> Use
     user = login.user
     user.login_id = login_id
     return user
-
-
-def end_login(session: Session, login_id: str | None, now: datetime) -> None:
-    """End one login (logout): its session and remember cookies stop working."""
-    row_id, _ = _parse(login_id)
-    if row_id is not None:
-        session.execute(update(LoginSession)
-                        .where(LoginSession.id == row_id, LoginSession.ended_at.is_(None))
-                        .values(ended_at=now))
 
 
 def end_all_logins(session: Session, user: User, now: datetime, *,

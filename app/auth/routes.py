@@ -9,7 +9,7 @@ from flask import (
 from flask_login import current_user, login_required, login_user, logout_user
 
 from app.auth import services, throttle
-from app.auth.logins import end_login, start_login
+from app.auth.logins import end_all_logins, start_login
 from app.auth.forms import ChangePasswordForm, LoginForm, LogoutForm, ProfileForm, RegistrationForm
 from app.clock import utcnow
 from app.extensions import client_address, db, limiter
@@ -133,13 +133,14 @@ def _safe_next(target: str | None) -> str | None:
 
 @bp.route("/logout", methods=["POST"])
 def logout():
-    """Log out (a POST with the form's token, so no other site can log anyone out)."""
+    """Log out everywhere: every session and remember cookie of the account stops working (a
+    POST with the form's token, so no other site can log anyone out)."""
     form = LogoutForm()
     if form.validate_on_submit():
         if current_user.is_authenticated:
-            end_login(db.session, current_user.login_id, utcnow())
+            end_all_logins(db.session, current_user, utcnow())
         logout_user()
-        flash("You are logged out.", "info")
+        flash("You are logged out, on this device and every other.", "info")
     return redirect(url_for("main.index"))
 
 

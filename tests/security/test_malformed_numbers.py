@@ -21,9 +21,9 @@ HOSTILE_NUMBERS = ("99999999999999999999999999", "9" * 5000, "-1", "-99999999999
                    "²", "٣", "1e9", "0x10", "NaN", "", " 1", "1.5", "\u0661\u0662")
 QUERY_NAMES = ("page", "v", "per_page", "revision", "attempt", "status", "q")
 #: endpoints whose URLs need values other than numbers
-SAMPLE_VALUES = {"slug": "example-course", "module_slug": "01-foundations",
-                 "lesson_slug": "01-origins", "quiz_key": "foundations",
-                 "code": "OKR-7K3M-Q9TB-X2HD-4FRW-9", "path": "module.md",
+SAMPLE_VALUES = {"slug": "example-course", "module_slug": "foundations",
+                 "lesson_slug": "origins", "quiz_key": "foundations",
+                 "code": "OKR-7K3M-Q9TB-X2HD-4FRW-9", "path": "01-foundations/01-origins.md",
                  "filename": "app.css"}
 
 
@@ -108,3 +108,34 @@ def _token(client, path: str) -> str:
     match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
     assert match, f"no CSRF token on {path}"
     return match.group(1)
+
+
+POST_NUMBERS = ("99999999999999999999999999", "9" * 5000, "-99999999999999999999", "²", "٣",
+                "1e9")
+
+
+def test_every_form_answers_hostile_numbers_in_every_field_without_a_5xx(app, client,
+                                                                         everyone):
+    """Every POST route, with each field its page offers (and the usual number names) set to a
+    hostile number; the session stays logged in as a user with every role."""
+    fallback = _token(client, "/account")
+    client.post("/studio/example-course/draft", data={"csrf_token": fallback})  # a draft to edit
+    failures = []
+    for rule in app.url_map.iter_rules():
+        if "POST" not in rule.methods or rule.endpoint == "auth.logout":
+            continue
+        url = fill(rule, "1")
+        page = client.get(url) if "GET" in rule.methods else None
+        html = page.get_data(as_text=True) if page is not None and page.status_code == 200 \
+            else ""
+        names = set(re.findall(r'<(?:input|select|textarea)[^>]*\bname="([^"]+)"', html))
+        names |= {"revision", "page", "action", "number", "attempt", "version", "position"}
+        names.discard("csrf_token")
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
+        for number in POST_NUMBERS:
+            data = {name: number for name in names}
+            data["csrf_token"] = token.group(1) if token else fallback
+            status = client.post(url, data=data).status_code
+            if status >= 500:
+                failures.append(f"{status} POST {url} ({number[:12]})")
+    assert failures == [], "\n".join(failures)

@@ -47,13 +47,15 @@ def replay(app, cookies: dict[str, str], only: str | None = None) -> int:
     return client.get("/account").status_code
 
 
-def test_logout_ends_the_session_and_remember_cookies(app, member):
+def test_logout_ends_every_session_and_remember_cookie_of_the_account(app, member):
+    _, laptop = log_in(app, member, remember=True)
     browser, cookies = log_in(app, member, remember=True)
     assert replay(app, cookies, "session") == 200
     assert replay(app, cookies, "remember_token") == 200
     browser.post("/logout", {}, token_from="/account")
-    assert replay(app, cookies, "session") == 302
-    assert replay(app, cookies, "remember_token") == 302
+    for stolen in (cookies, laptop):
+        assert replay(app, stolen, "session") == 302
+        assert replay(app, stolen, "remember_token") == 302
 
 
 def test_a_password_change_signs_out_every_other_login(app, member):
