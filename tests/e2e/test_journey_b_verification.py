@@ -12,7 +12,9 @@ from tests.e2e.support import Journey, finish
 
 pytestmark = pytest.mark.browser
 
-REVOCATION_REASON = "The final exam was taken by someone else."
+#: the administrator's internal note, and the reason verification shows instead
+REVOCATION_NOTE = "The final exam was taken by someone else (case 4411)."
+PUBLIC_REASON = "The integrity of the assessment could not be confirmed."
 
 
 def test_hr_verifies_a_certificate_and_sees_it_revoked(open_journey, live_server, story,
@@ -62,7 +64,8 @@ def verify_by_code(journey: Journey, certificate: Story, *, expected: str) -> No
         expect(page.locator(f"section.verdict-{expected}")).to_be_visible()
         expect(page.locator(".verify-holder")).to_have_text(certificate.learner.name)
         if expected == "revoked":
-            expect(page.locator(".verify-facts")).to_contain_text(REVOCATION_REASON)
+            expect(page.locator(".verify-facts")).to_contain_text(PUBLIC_REASON)
+            expect(page.locator("main")).not_to_contain_text("4411")
 
 
 def verify_by_pdf(journey: Journey, certificate: Story, *, expected: str) -> None:
@@ -102,8 +105,12 @@ def revoke(journey: Journey, code: str) -> None:
         page.get_by_label("Search by code, holder, email or course").fill(code)
         page.get_by_role("button", name="Search").click()
         expect(row).to_be_visible()
-    with journey.step("revoke", expect="the certificate revoked with the reason kept"):
-        row.get_by_label(f"Reason for {code}").fill(REVOCATION_REASON)
-        row.get_by_role("button", name="Revoke").click()
+    with journey.step("revoke", expect="a confirmation page naming the certificate"):
+        row.get_by_role("link", name="Revoke…").click()
+        expect(page.get_by_role("heading", level=1)).to_contain_text(code)
+    with journey.step("confirm", expect="the certificate revoked with the note kept"):
+        page.get_by_label("Internal note").fill(REVOCATION_NOTE)
+        page.get_by_label("Reason shown on verification").select_option(label=PUBLIC_REASON)
+        page.get_by_role("button", name=f"Revoke {code}").click()
         expect(page.get_by_role("status")).to_contain_text(f"Certificate {code} is now revoked")
-        expect(row).to_contain_text(REVOCATION_REASON)
+        expect(row).to_contain_text(REVOCATION_NOTE)
