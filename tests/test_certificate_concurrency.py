@@ -62,12 +62,15 @@ def issue_at_once(app, db, user, course, now, monkeypatch) -> list[str]:
     monkeypatch.setattr(issuer, "render_and_sign", render_then_wait)
     codes: list[str] = []
     errors: list[BaseException] = []
+    # Read in this thread: an expired attribute of the test's objects would be loaded through
+    # the test's own session, from several threads at once.
+    user_id, course_id = user.id, course.id
 
     def request() -> None:
         with app.app_context():
             try:
                 certificate = services.issue_certificate(
-                    db.session, db.session.get(User, user.id), db.session.get(Course, course.id),
+                    db.session, db.session.get(User, user_id), db.session.get(Course, course_id),
                     now, issuer=issuer)
                 db.session.commit()
                 codes.append(certificate.code)
