@@ -11,14 +11,11 @@ from typing import Literal
 from flask import Flask
 
 from app.courses.routes import quiz_url
+from app.dates import long_date, short_date
 from app.navigation import nav_items, url_for_page
 
 #: the ways a page prints a date or a moment (examples for 5 December 2026, 14:05 UTC)
 DateStyle = Literal["date", "short_date", "datetime", "time", "iso"]
-
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
-           "September", "October", "November", "December")
-
 
 def when(moment: date | datetime | None, style: DateStyle = "datetime", fallback: str = "") -> str:
     """A date or moment in one of the house styles, or `fallback` when there is none.
@@ -46,14 +43,6 @@ def _in_utc(moment: date | datetime) -> date | datetime:
     return moment.astimezone(UTC)
 
 
-def _date(day: date) -> str:
-    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
-
-
-def _short_date(day: date) -> str:
-    return f"{day.day} {_MONTHS[day.month - 1][:3]} {day.year}"
-
-
 def _time(moment: date) -> str:
     if not isinstance(moment, datetime):
         raise TypeError(f"{moment!r} is a day without a time of day")
@@ -61,7 +50,7 @@ def _time(moment: date) -> str:
 
 
 def _datetime(moment: date) -> str:
-    return f"{_short_date(moment)}, {_time(moment)}"
+    return f"{short_date(moment)}, {_time(moment)}"
 
 
 def _iso(moment: date) -> str:
@@ -71,7 +60,7 @@ def _iso(moment: date) -> str:
 
 
 _STYLES: dict[str, Callable[[date], str]] = {
-    "date": _date, "short_date": _short_date, "datetime": _datetime, "time": _time, "iso": _iso,
+    "date": long_date, "short_date": short_date, "datetime": _datetime, "time": _time, "iso": _iso,
 }
 
 

@@ -18,7 +18,6 @@ import mimetypes
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import date
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -31,6 +30,7 @@ from app.certificates.payload import FIELDS as PAYLOAD_FIELDS
 from app.certificates.payload import SAMPLE, CertificatePayload
 from app.certificates.pki import PdfSigningConfig
 from app.certificates.signing import ALGORITHM, KeyConfigError
+from app.dates import long_date
 
 DEFAULT_TEMPLATE = "default"
 HTML_FILE = "certificate.html"
@@ -48,10 +48,6 @@ SIGNATURE_REASON = "Certificate issued by OKR Academy"
 QR_DARK = "#1b2a4a"
 
 _TEMPLATE_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
-_MONTHS = (
-    "January", "February", "March", "April", "May", "June", "July",
-    "August", "September", "October", "November", "December",
-)  # fmt: skip
 
 
 class CertificateTemplateError(Exception):
@@ -189,8 +185,8 @@ def template_context(facts: CertificateFacts) -> dict[str, Any]:
     return {
         **payload.to_dict(),
         "course_version": str(payload.course_version),
-        "issued_on_display": display_date(payload.issued_on),
-        "expires_on_display": display_date(payload.expires_on) if payload.expires_on else None,
+        "issued_on_display": long_date(payload.issued_on),
+        "expires_on_display": long_date(payload.expires_on) if payload.expires_on else None,
         "issuer_name": facts.issuer_name,
         "issuer_url": payload.issuer,
         "verify_url": payload.verify_url,
@@ -199,11 +195,6 @@ def template_context(facts: CertificateFacts) -> dict[str, Any]:
         "key_id": facts.key_id,
         "qr_svg": qr_svg(payload.verify_url),
     }
-
-
-def display_date(day: date) -> str:
-    """Format a date the way certificates print it: 5 March 2026."""
-    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
 
 
 def qr_svg(url: str, dark: str = QR_DARK) -> Markup:

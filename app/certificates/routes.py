@@ -19,6 +19,7 @@ from flask_wtf import FlaskForm
 from app.certificates import services
 from app.certificates.extension import current_issuer
 from app.clock import utcnow
+from app.dates import long_date
 from app.errors import refusals_return_to
 from app.extensions import db
 from app.models import Certificate
@@ -48,7 +49,7 @@ def _document_or_refusal(code: str) -> Certificate:
     certificate = _viewable_or_404(code)
     if certificate.status == services.REVOKED:
         abort(410, f"Certificate {certificate.code} was revoked on "
-                   f"{services.day_text(certificate.status_changed_at)}. It is no longer valid, "
+                   f"{long_date(certificate.status_changed_at)}. It is no longer valid, "
                    "so its document and badge are not offered.")
     if certificate.status == services.SUSPENDED:
         abort(409, f"Certificate {certificate.code} is suspended while it is reviewed. Its "

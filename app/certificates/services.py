@@ -23,7 +23,7 @@ from app.certificates.records import (
 )
 from app.certificates.status import (
     REASON_MAX_LENGTH, STATE_LABELS, allow_recertification, announce_expiring, certificate_state,
-    day_text, public_reason_text, revoke, suspend, unsuspend,
+    public_reason_text, revoke, suspend, unsuspend,
 )
 from app.courses.standing import RECERTIFICATION_WINDOW, can_renew
 from app.models.certificates import (
@@ -32,7 +32,7 @@ from app.models.certificates import (
 )
 
 __all__ = [
-    "PUBLIC_REASONS", "day_text", "public_reason_text", "ACTIVE", "BADGE_CRITERIA", "DEFAULT_WORDING", "EXPIRED", "LIVE_STATUSES",
+    "PUBLIC_REASONS", "public_reason_text", "ACTIVE", "BADGE_CRITERIA", "DEFAULT_WORDING", "EXPIRED", "LIVE_STATUSES",
     "REASON_MAX_LENGTH", "RECERTIFICATION_WINDOW", "REVOKED", "STATE_LABELS", "STATUSES",
     "SUPERSEDED", "SUSPENDED", "VALID", "CertificateError", "CertificateNotFound", "NotEligible",
     "OpenBadge", "StatusChangeRefused", "add_months", "allow_recertification", "announce_expiring", "can_renew", "certificate_facts",

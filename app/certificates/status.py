@@ -18,6 +18,7 @@ from app.certificates.errors import StatusChangeRefused
 from app.certificates.records import get_certificate, renewed_by
 from app.clock import as_utc
 from app.courses.standing import latest_certificate
+from app.dates import long_date
 from app.models import Certificate, User
 from app.models.certificates import (
     ACTIVE, EXPIRED, PUBLIC_REASONS, REVOKED, SUPERSEDED, SUSPENDED, VALID,
@@ -77,7 +78,7 @@ def revoke(session: Session, actor: User | None, code: str, reason: str,
     if certificate.status == REVOKED:
         raise StatusChangeRefused(
             f"Certificate {certificate.code} was already revoked on "
-            f"{day_text(certificate.status_changed_at)}: {certificate.status_reason}")
+            f"{long_date(certificate.status_changed_at)}: {certificate.status_reason}")
     return _change_status(session, actor, certificate, REVOKED, reason, now,
                           public_reason=public_reason)
 
@@ -122,7 +123,7 @@ def allow_recertification(session: Session, actor: User | None, code: str, reaso
                                   f"{certificate.status}); only a revoked certificate holds back "
                                   "a new one.")
     if certificate.recertification_allowed_at is not None:
-        allowed_on = day_text(certificate.recertification_allowed_at)
+        allowed_on = long_date(certificate.recertification_allowed_at)
         raise StatusChangeRefused(f"Recertification after certificate {certificate.code} was "
                                   f"already allowed on {allowed_on}.")
     if latest_certificate(session, certificate.user_id, certificate.course_id) is not certificate:
@@ -201,10 +202,3 @@ def _not_active_sentence(session: Session, certificate: Certificate, wanted: str
     successor = renewed_by(session, certificate)
     newer = f" by {successor.code}" if successor else ""
     return f"Certificate {code} was renewed{newer}; act on the newer certificate instead."
-
-
-
-
-def day_text(moment: datetime) -> str:
-    """A day as sentences print it: 5 March 2026."""
-    return f"{moment.day} {moment:%B %Y}"

@@ -20,6 +20,7 @@ from app.certificates.codes import CodeStatus, parse_code
 from app.certificates.payload import FIELD_LABELS, CertificatePayload
 from app.certificates.status import public_reason_text
 from app.certificates.signing import KeyRing
+from app.dates import long_date
 from app.models import Certificate
 from app.models.certificates import EXPIRED, REVOKED, SUPERSEDED, SUSPENDED
 
@@ -209,15 +210,9 @@ def record_problems(certificate: Certificate, keyring: KeyRing) -> list[str]:
     return []
 
 
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
-           "September", "October", "November", "December")
-
-
 def display_date(day: date | datetime | None) -> str:
-    """A date as pages print it: 5 March 2026."""
-    if day is None:
-        return ""
-    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
+    """A date as pages print it: 5 March 2026 (empty for none)."""
+    return long_date(day) if day is not None else ""
 
 
 def _on(moment: datetime | None) -> str:
