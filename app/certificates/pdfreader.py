@@ -320,15 +320,18 @@ def _tree_nodes(top: Any, kids_key: str, limit: int) -> Iterator[generic.Diction
     while pending:
         item, depth = pending.pop()
         item = item.get_object() if isinstance(item, generic.IndirectObject) else item
+        # Every item counts and every step goes one level down: a node whose kids are itself
+        # (`/Kids 3 0 R` on object 3) would otherwise be visited forever.
+        size = len(item) if isinstance(item, generic.ArrayObject) else 1
+        if depth > MAX_TREE_DEPTH or visits + size > limit:
+            raise PdfTooComplex(f"a tree of its objects has more than {limit} nodes")
+        visits += size
         if isinstance(item, generic.ArrayObject):
-            if depth > MAX_TREE_DEPTH or visits + len(item) > limit:
-                raise PdfTooComplex(f"a tree of its objects has more than {limit} nodes")
-            visits += len(item)
             pending.extend((child, depth + 1) for child in reversed(item))
         elif isinstance(item, generic.DictionaryObject):
             yield item
             if kids_key in item:
-                pending.append((item.raw_get(kids_key), depth))
+                pending.append((item.raw_get(kids_key), depth + 1))
 
 
 def _embedded_file_content(spec: Any) -> bytes | None:

@@ -231,6 +231,15 @@ def name_tree_loop() -> bytes:
     return raw_pdf(objects)
 
 
+def self_parent(where: str) -> bytes:
+    """A tree node whose /Kids is the node itself, not an array: as form fields or file names."""
+    entry = (b"/AcroForm << /Fields [4 0 R] >>" if where == "fields"
+             else b"/Names << /EmbeddedFiles 4 0 R >>")
+    objects = catalog(entry)
+    objects[4] = b"<< /Kids 4 0 R >>"
+    return raw_pdf(objects)
+
+
 def signed_certificate_update(signed: bytes) -> bytes:
     """A genuine signed certificate with an incremental update that adds the attachment bomb."""
     root = re.findall(rb"/Root (\d+) 0 R", signed)[-1]
@@ -294,6 +303,8 @@ HOSTILE: dict[str, Callable[[bytes], bytes]] = {
     "deep nesting": lambda cms: deep_nesting(),
     "huge array": lambda cms: huge_array(),
     "name tree loop": lambda cms: name_tree_loop(),
+    "form field that is its own kid": lambda cms: self_parent("fields"),
+    "name tree node that is its own kid": lambda cms: self_parent("names"),
     "signature fields": signature_fields,
     "byte range amplifier": byte_range_amplifier,
     "certificate flood": certificate_flood,
