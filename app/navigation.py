@@ -1,5 +1,6 @@
 """The main navigation, per role, and which item the current page belongs to."""
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from flask import request, url_for
 from flask_login import current_user
@@ -55,5 +56,8 @@ def _visible(roles) -> bool:
 
 def url_for_page(number: int) -> str:
     """The current page's URL with its query string, at another page number."""
-    args = {**request.view_args, **request.args.to_dict(), "page": number}
-    return url_for(request.endpoint, **args)
+    # The query is appended, not passed to url_for: names such as `_method`, `_external` or a
+    # path argument in the query string must not steer how the URL is built.
+    query = [(key, value) for key, value in request.args.items(multi=True) if key != "page"]
+    return f"{url_for(request.endpoint, **request.view_args)}?" \
+        f"{urlencode([*query, ('page', number)])}"

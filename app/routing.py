@@ -2,6 +2,7 @@
 database stores is "not found" or ignored, never an overflow deep in a query."""
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 from werkzeug.routing import IntegerConverter
@@ -18,7 +19,11 @@ class BoundedIntConverter(IntegerConverter):
     def __init__(self, map, fixed_digits=0, min=None, max=None, signed=False):  # noqa: A002
         super().__init__(map, fixed_digits=fixed_digits, min=min,
                          max=MAX_ID if max is None else max, signed=signed)
-        self.regex = r"\d{1,10}" if not signed else r"-?\d{1,10}"
+        # [0-9], not \d: a regex's \d also matches "٣" and other non-ASCII digits
+        self.regex = r"[0-9]{1,10}" if not signed else r"-?[0-9]{1,10}"
+
+
+_NUMBER = re.compile(r"-?[0-9]{1,12}")
 
 
 def bounded_int(args: Mapping[str, str], name: str, default: int | None = None, *,
@@ -28,7 +33,7 @@ def bounded_int(args: Mapping[str, str], name: str, default: int | None = None, 
     Only ASCII digits count: "²", "٣" or "1e9" are not numbers here.
     """
     text = (args.get(name) or "").strip()
-    if not text.isascii() or not text.lstrip("-").isdigit() or len(text) > 12:
+    if not _NUMBER.fullmatch(text):
         return default
     value = int(text)
     return value if minimum <= value <= maximum else default

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from werkzeug.exceptions import NotFound
 
 from app.courses import services as course_services
 from app.models.quizzes import FINAL_EXAM_KEY
@@ -17,7 +18,7 @@ from app.quizzes import services as quiz_services
 from tests.conftest import log_in
 from tests.factories import QUIZ_TIME, import_example_course
 
-HOSTILE_NUMBERS = ("99999999999999999999999999", "9" * 5000, "-1", "-99999999999999999999",
+HOSTILE_NUMBERS = ("99999999999999999999999999", "9" * 5000, "-1", "--1", "-99999999999999999999",
                    "²", "٣", "1e9", "0x10", "NaN", "", " 1", "1.5", "\u0661\u0662")
 QUERY_NAMES = ("page", "v", "per_page", "revision", "attempt", "status", "q")
 #: endpoints whose URLs need values other than numbers
@@ -98,6 +99,14 @@ def test_hostile_studio_revisions_are_refused(app, db, client, everyone):
         assert response.status_code < 500, ("publish", number[:20], response.status_code)
 
 
+def test_non_ascii_digits_in_a_path_are_not_ids(app):
+    adapter = app.url_map.bind("localhost")
+    for path in ("/admin/users/٣", "/attempts/١٢", "/hr/learners/²"):
+        with pytest.raises(NotFound):
+            adapter.match(path)
+    assert adapter.match("/admin/users/3") == ("admin.user_detail", {"user_id": 3})
+
+
 def test_the_final_exam_key_and_huge_attempt_ids_are_not_found(client, everyone):
     assert client.get(f"/attempts/{'9' * 30}").status_code == 404
     assert client.get(f"/courses/example-course/quiz/{FINAL_EXAM_KEY}").status_code < 500
@@ -139,3 +148,14 @@ def test_every_form_answers_hostile_numbers_in_every_field_without_a_5xx(app, cl
             if status >= 500:
                 failures.append(f"{status} POST {url} ({number[:12]})")
     assert failures == [], "\n".join(failures)
+
+
+def test_page_links_ignore_url_building_names_in_the_query(app, client, everyone, make_user):
+    for n in range(30):  # more than one page of users, so the page links are drawn
+        make_user("learner")
+    for query in ("_method=POST", "endpoint=x", "_external=1", "_anchor=x", "_scheme=ftp",
+                  "q=&role=&page=1&page=2"):
+        response = client.get(f"/admin/users?{query}")
+        assert response.status_code == 200, query
+        links = re.findall(r'href="([^"]*page=[^"]*)"', response.get_data(as_text=True))
+        assert links and all(link.startswith("/admin/users?") for link in links), links
