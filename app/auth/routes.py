@@ -113,6 +113,29 @@ def _login_succeeded(attempt: throttle.Reservation) -> None:
         return response
 
 
+def _change_password(form: ChangePasswordForm) -> int | None:
+    """Change the password; None when done, else the status of the form shown again.
+
+    Checking the current password is paid for like a login attempt, so a stolen session cannot
+    guess it without limit.
+    """
+    try:
+        attempt = _reserve_password_check(current_user.email)
+    except throttle.LoginThrottled as refusal:
+        form.current_password.errors.append(str(refusal))
+        return 429
+    try:
+        services.change_password(db.session, current_user, form.current_password.data,
+                                 form.new_password.data, _policy(), utcnow())
+    except services.AccountError as error:
+        getattr(form, error.field).errors.append(str(error))  # a 400: nothing kept
+        if error.field != "current_password":
+            _login_succeeded(attempt)  # the current password was right
+        return 400
+    _login_succeeded(attempt)
+    return None
+
+
 def _log_in(user, remember: bool = False) -> None:
     """Open a login that can be ended and put it in the cookies."""
     seconds = current_app.config["REMEMBER_COOKIE_DURATION" if remember
@@ -154,17 +177,14 @@ def account():
         services.update_profile(db.session, current_user, profile.name.data)
         flash("Your profile is saved. Certificates issued from now on carry this name.", "success")
         return redirect(url_for("auth.account"))
+    refused = None
     if password.submit.data and password.validate_on_submit():
-        try:
-            services.change_password(db.session, current_user, password.current_password.data,
-                                     password.new_password.data, _policy(), utcnow())
-        except services.AccountError as error:
-            getattr(password, error.field).errors.append(str(error))  # a 400: nothing kept
-        else:
+        refused = _change_password(password)
+        if refused is None:
             flash("Your password is changed, and every other login of yours is signed out.",
                   "success")
             return redirect(url_for("auth.account"))
-    status = 400 if (profile.errors or password.errors) else 200
+    status = refused or (400 if (profile.errors or password.errors) else 200)
     return render_template("auth/account.html", profile=profile, password=password,
                            sign_out=LogoutForm()), status
 

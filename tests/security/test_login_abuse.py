@@ -159,3 +159,18 @@ def test_concurrent_guesses_from_many_addresses_check_no_more_than_the_budget(
     codes = sorted(r.status_code for r in responses)
     assert attacked.checked == 11, f"{attacked.checked} passwords checked"
     assert codes == [401] * 11 + [429] * (THREADS - 11), "the budget, then one guess per wait"
+
+
+def test_the_current_password_on_the_account_page_is_not_guessed_without_limit(
+        app, browser, login_as, make_user):
+    """A stolen session pays for each guess of the current password like a login attempt."""
+    login_as(make_user("learner"))
+    statuses = []
+    for guess in range(8):
+        response = browser.post("/account", {
+            "password-current_password": f"Wrong-Guess-{guess:04d}",
+            "password-new_password": "Another-Horse-77", "password-confirm": "Another-Horse-77",
+            "password-submit": "Change password"})
+        statuses.append(response.status_code)
+    limit = int(app.config["LOGIN_LIMIT_PER_ACCOUNT"].split()[0])
+    assert statuses == [400] * limit + [429] * (8 - limit)
