@@ -16,6 +16,7 @@ from app import transactions
 from app.auth.decorators import role_required
 from app.authoring import services
 from app.extensions import db
+from app.routing import bounded_int
 from app.models import Course, CourseDraft
 
 bp = Blueprint("authoring", __name__, url_prefix="/studio")
@@ -78,9 +79,7 @@ def courses_dir() -> Path:
 
 def revision_of(form) -> int:
     """The revision a form sent back (0 when missing or junk: it will not match)."""
-    value = form.revision.data or ""
-    # ASCII digits only: "²" and "٣" are digits to str.isdigit() but not numbers to int()
-    return int(value) if value.isascii() and value.isdigit() and len(value) <= 18 else 0
+    return bounded_int({"revision": form.revision.data or ""}, "revision", 0) or 0
 
 
 def refusal_status(error: services.StudioError) -> int:

@@ -9,11 +9,10 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from flask import current_app
 from sqlalchemy.orm import Session
 
 from app.certificates.issuance import issue_certificate_if_eligible
-from app.certificates.extension import issuer_for
+from app.certificates.extension import current_issuer
 from app.models import Certificate, QuizAttempt
 
 log = logging.getLogger(__name__)
@@ -31,7 +30,7 @@ def issue_after_exam(_sender: Any, *, session: Session, attempt: QuizAttempt,
         with session.begin_nested():
             return issue_certificate_if_eligible(
                 session, attempt.user, attempt.course, now,
-                issuer=issuer_for(current_app._get_current_object()))
+                issuer=current_issuer())
     except Exception:
         log.exception("Certificate issuance failed after attempt %s", attempt.id)
         return None

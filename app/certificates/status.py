@@ -186,8 +186,8 @@ def _public_reason(key: str | None) -> str | None:
 def _required_reason(reason: str | None, doing: str) -> str:
     reason = (reason or "").strip()
     if not reason:
-        raise StatusChangeRefused(f"Give a reason for {doing} the certificate; it is kept and "
-                                  "shown on verification.")
+        raise StatusChangeRefused(f"Give a reason for {doing} the certificate; it is kept on the "
+                                  "record (never shown publicly).")
     if len(reason) > REASON_MAX_LENGTH:
         raise StatusChangeRefused(f"Keep the reason under {REASON_MAX_LENGTH} characters.")
     return reason

@@ -7,7 +7,6 @@ the expiry decide. Every channel (page, API, PDF upload, bulk CSV, CLI) ends her
 from __future__ import annotations
 
 import enum
-import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -138,13 +137,7 @@ def not_found(code: str, now: datetime) -> Verdict:
 
 def judge_certificate(certificate: Certificate, *, keyring: KeyRing, now: datetime) -> Verdict:
     """Judge one issued certificate: its signed record first, then its status and expiry."""
-    problems = record_problems(certificate, keyring)
-    statement = None
-    if not problems:
-        try:
-            statement = CertificatePayload.from_json(certificate.payload)
-        except ValueError:
-            problems = ["The signed record is not readable."]
+    problems, statement = read_record(certificate, keyring)
     if problems or statement is None:
         log.warning("certificate %s failed its record check: %s", certificate.code, problems)
         return Verdict(Outcome.TAMPERED, certificate.code,
@@ -191,23 +184,25 @@ def _status_notes(certificate: Certificate) -> tuple[str, ...]:
     return ()
 
 
-def record_problems(certificate: Certificate, keyring: KeyRing) -> list[str]:
-    """Sentences for each way the stored record fails: signature, or fields that disagree."""
+def read_record(certificate: Certificate,
+                keyring: KeyRing) -> tuple[list[str], CertificatePayload | None]:
+    """The signed payload, parsed once, and a sentence for each way the record fails: the
+    signature, a record that is not a payload, or row fields that differ from what was signed."""
     if not keyring.verify(certificate.payload.encode("utf-8"), certificate.key_id,
                           certificate.signature):
         if keyring.public_key(certificate.key_id) is None:
-            return ["The record is signed with a key we do not publish."]
-        return ["The record's digital signature does not match its contents."]
+            return ["The record is signed with a key we do not publish."], None
+        return ["The record's digital signature does not match its contents."], None
     try:
-        stated = json.loads(certificate.payload)
-        issuer = stated["issuer"]
-    except (ValueError, TypeError, KeyError):
-        return ["The signed record is not readable."]
-    mismatched = CertificatePayload.from_row(certificate, issuer).differences(stated)
+        stated = CertificatePayload.from_json(certificate.payload)
+    except ValueError:
+        return ["The signed record is not readable."], None
+    mismatched = CertificatePayload.from_row(certificate, stated.issuer).differences(
+        stated.to_dict())
     if mismatched:
         return [f"The certificate's {', '.join(FIELD_LABELS[n] for n in mismatched)} "
-                "differ from what was signed."]
-    return []
+                "differ from what was signed."], None
+    return [], stated
 
 
 def display_date(day: date | datetime | None) -> str:
