@@ -486,3 +486,12 @@ def test_pages_without_a_draft_say_how_to_start_one(course, trainer, client):
     response = client.get(edit_url(LESSON))
     assert response.status_code == 404 and "start one" in page(response)
     assert _db.session.get(type(course), course.id).current_version.number == 1
+
+
+def test_a_gift_file_with_too_many_questions_keeps_the_editors_text(draft, browser):
+    from app.authoring.gift import MAX_GIFT_QUESTIONS
+
+    response = gift_post(browser, b"Q?{T}\n\n" * (MAX_GIFT_QUESTIONS + 1))
+    assert response.status_code == 413
+    assert f"at most {MAX_GIFT_QUESTIONS} are converted" in page(response)
+    assert "Foundations check" in page(response)  # the quiz text typed so far is still there

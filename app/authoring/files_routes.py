@@ -103,8 +103,12 @@ def _import_gift(course: Course, draft: CourseDraft, path: str, kind: str, form)
     current = services.normalise_text(form.text.data or "")
     append = form.mode.data != "replace"
     taken = set(_QUESTION_ID_RE.findall(current)) if append else set()
-    conversion = convert_gift(source, title=title_of(current, "Imported questions"),
-                              existing_ids=taken)
+    try:
+        conversion = convert_gift(source, title=title_of(current, "Imported questions"),
+                                  existing_ids=taken)
+    except services.StudioError as refusal:  # too many questions: keep the editor's text
+        form.gift.errors.append(str(refusal))
+        return _render_editor(course, draft, path, kind, form, refusal.status_code)
     if not conversion.converted or (conversion.errors and not form.skip_unsupported.data):
         return _render_editor(course, draft, path, kind, form, 422, gift=conversion)
     form.text.data = (current.rstrip("\n") + "\n\n" + conversion.questions_markdown) if append \
