@@ -12,7 +12,7 @@ import hmac
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from app.models import LoginSession, User
@@ -22,7 +22,13 @@ MAX_LOGIN_ID = 80
 
 
 def start_login(session: Session, user: User, now: datetime, lifetime: timedelta) -> str:
-    """Open a login for `user` lasting `lifetime`; return its id and set it on the user."""
+    """Open a login for `user` lasting `lifetime`; return its id and set it on the user.
+
+    The user's ended and expired logins are deleted on the way: they open nothing any more.
+    """
+    session.execute(delete(LoginSession).where(
+        LoginSession.user_id == user.id,
+        or_(LoginSession.ended_at.is_not(None), LoginSession.expires_at <= now)))
     secret = secrets.token_urlsafe(32)
     login = LoginSession(user_id=user.id, token_hash=_digest(secret), created_at=now,
                          expires_at=now + lifetime)
@@ -53,7 +59,8 @@ def end_all_logins(session: Session, user: User, now: datetime, *,
     """End every login of the user except `keep` (the one making the change); the count ended."""
     keep_id, _ = _parse(keep)
     statement = update(LoginSession).where(LoginSession.user_id == user.id,
-                                           LoginSession.ended_at.is_(None))
+                                           LoginSession.ended_at.is_(None),
+                                           LoginSession.expires_at > now)
     if keep_id is not None:
         statement = statement.where(LoginSession.id != keep_id)
     return session.execute(statement.values(ended_at=now)).rowcount

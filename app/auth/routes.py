@@ -9,7 +9,7 @@ from flask import (
 from flask_login import current_user, login_required, login_user, logout_user
 
 from app.auth import services, throttle
-from app.auth.logins import end_all_logins, start_login
+from app.auth.logins import start_login
 from app.auth.forms import ChangePasswordForm, LoginForm, LogoutForm, ProfileForm, RegistrationForm
 from app.clock import utcnow
 from app.extensions import client_address, db, limiter
@@ -161,7 +161,7 @@ def logout():
     form = LogoutForm()
     if form.validate_on_submit():
         if current_user.is_authenticated:
-            end_all_logins(db.session, current_user, utcnow())
+            services.log_out(db.session, current_user, utcnow())
         logout_user()
         flash("You are logged out, on this device and every other.", "info")
     return redirect(url_for("main.index"))

@@ -211,6 +211,14 @@ def set_active(session: Session, actor: User, user: User, active: bool,
                                          now=now)
 
 
+def log_out(session: Session, user: User, now: datetime) -> int:
+    """Log out: every login of the account ends at once (audited); the count ended."""
+    ended = end_all_logins(session, user, now)
+    record(session, user, "user.logout", "user", user.id, f"{user.email} logged out",
+           logins_ended=ended)
+    return ended
+
+
 def sign_out_everywhere(session: Session, actor: User, user: User, now: datetime) -> int:
     """End every login of the user (an administrator's or the user's own decision); audited."""
     keep = user.login_id if actor.id == user.id else None

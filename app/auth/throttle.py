@@ -143,7 +143,9 @@ class LoginThrottle:
     def refund(self, reservation: Reservation) -> None:
         """Give back what the reservation paid: the login succeeded, or was never tried."""
         for key, expiry in reservation.counters:
-            self.storage.incr(key, expiry, amount=-1)
+            # A window that ended meanwhile starts again at zero, not at minus one.
+            if self.storage.get(key) > 0:
+                self.storage.incr(key, expiry, amount=-1)
         reservation.counters.clear()
 
     def _add(self, reservation: Reservation, key: str, item: RateLimitItem) -> int:

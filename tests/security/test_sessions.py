@@ -47,12 +47,14 @@ def replay(app, cookies: dict[str, str], only: str | None = None) -> int:
     return client.get("/account").status_code
 
 
-def test_logout_ends_every_session_and_remember_cookie_of_the_account(app, member):
+def test_logout_ends_every_session_and_remember_cookie_of_the_account(app, db, member):
     _, laptop = log_in(app, member, remember=True)
     browser, cookies = log_in(app, member, remember=True)
     assert replay(app, cookies, "session") == 200
     assert replay(app, cookies, "remember_token") == 200
     browser.post("/logout", {}, token_from="/account")
+    assert db.session.scalar(select(AuditEvent).where(
+        AuditEvent.action == "user.logout")).details["logins_ended"] == 2
     for stolen in (cookies, laptop):
         assert replay(app, stolen, "session") == 302
         assert replay(app, stolen, "remember_token") == 302
@@ -144,3 +146,21 @@ def test_only_a_digest_of_the_secret_is_stored(db, member):
     real = start_login(db.session, member, datetime.now(UTC), timedelta(hours=1))
     row = db.session.scalar(select(LoginSession))
     assert real.split(".")[1] not in row.token_hash and len(row.token_hash) == 64
+
+
+def test_ended_and_expired_logins_are_deleted_at_the_next_login(db, member):
+    now = datetime.now(UTC)
+    start_login(db.session, member, now - timedelta(days=2), timedelta(hours=1))  # expired
+    ended = start_login(db.session, member, now, timedelta(hours=1))
+    end_all_logins(db.session, member, now)
+    live = start_login(db.session, member, now, timedelta(hours=1))
+    rows = db.session.scalars(select(LoginSession)).all()
+    assert [row.id for row in rows] == [int(live.split(".")[0])]
+    assert user_for_login(db.session, ended, now) is None
+
+
+def test_ending_logins_counts_only_live_ones(db, member):
+    now = datetime.now(UTC)
+    start_login(db.session, member, now - timedelta(days=2), timedelta(hours=1))  # expired
+    start_login(db.session, member, now, timedelta(hours=1))
+    assert end_all_logins(db.session, member, now) == 1

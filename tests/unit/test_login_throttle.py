@@ -30,6 +30,10 @@ class ClockedStorage:
         self.counts[key] = (count + amount, expires)
         return count + amount
 
+    def get(self, key: str) -> int:
+        count, expires = self.counts.get(key, (0, 0.0))
+        return count if expires > self.now else 0
+
     def get_expiry(self, key: str) -> float:
         return self.counts.get(key, (0, self.now))[1]
 
@@ -91,6 +95,17 @@ def test_a_login_that_succeeds_is_refunded(storage):
         login.reserve(ACCOUNT, *stranger(1))
     assert refused.value.retry_after == 300
     assert "from here" in str(refused.value) and "5 minutes" in str(refused.value)
+
+
+def test_a_refund_after_the_window_ended_gives_no_extra_guess(storage):
+    login = throttle(storage, pair="2 per 5 minutes")
+    attempt = login.reserve(ACCOUNT, *stranger(1))
+    storage.now += 301  # the window ends while the password is checked
+    login.refund(attempt)
+    login.reserve(ACCOUNT, *stranger(1))
+    login.reserve(ACCOUNT, *stranger(1))
+    with pytest.raises(LoginThrottled):
+        login.reserve(ACCOUNT, *stranger(1))
 
 
 def test_a_known_device_is_not_held_up_and_has_a_budget_of_its_own(storage):
