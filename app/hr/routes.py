@@ -111,7 +111,7 @@ def bulk_verify():
 def _bulk_report(data: bytes) -> verify_services.BulkReport:
     """Verify every row and log each verdict (channel bulk)."""
     return verify_services.verify_and_log_bulk(
-        db.session, read_csv_rows(data), keyring=current_issuer().keyring,
+        db.session, read_csv_rows(data, verify_services.BULK_MAX_ROWS), keyring=current_issuer().keyring,
         client=verify_services.client_digest(client_address(), current_app.config["SECRET_KEY"]),
         now=utcnow())
 

@@ -32,12 +32,21 @@ class CsvError(DomainError):
     status_code = 400
 
 
-def read_csv_rows(data: bytes) -> list[list[str]]:
-    """Decode an uploaded CSV and split it into rows of cells."""
+def read_csv_rows(data: bytes, max_rows: int | None = None) -> list[list[str]]:
+    """Decode an uploaded CSV and split it into rows of cells.
+
+    :param max_rows: refuse, while reading, a file with more rows of cells than this (plus a
+        header), or more than four times as many lines (blank ones included)
+    """
     text = decode_text(data)
-    rows = []
+    rows: list[list[str]] = []
+    filled = 0
     try:
         for line, row in enumerate(csv.reader(io.StringIO(text, newline=""), _dialect(text)), 1):
+            filled += any(cell.strip() for cell in row)
+            if max_rows is not None and (filled > max_rows + 1 or line > 4 * max_rows + 1):
+                raise CsvError(f"The file has more than {max_rows:,} rows; please upload at "
+                               f"most {max_rows:,} at a time.")
             if len(row) > MAX_COLUMNS:
                 raise CsvError(f"Row {line:,} has {len(row):,} columns; a CSV of certificate "
                                f"codes may have at most {MAX_COLUMNS}. Keep the column of "

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from app.verify.spreadsheets import MAX_COLUMNS, read_csv_rows, sniff_sample
+from app.verify.spreadsheets import MAX_COLUMNS, CsvError, read_csv_rows, sniff_sample
 
 ROOT = Path(__file__).resolve().parents[2]
 CPU_SECONDS = 2.0
@@ -139,3 +139,13 @@ def test_bulk_verification_is_rate_limited_per_hr_account(app, browser, login_as
     upload = (io.BytesIO(b"code\nOKR-7K3M-Q9TB-X2HD-4FRW-9\n"), "codes.csv")
     assert browser.post("/hr/verify/bulk", {"codes": upload}, token_from="/hr/verify/bulk",
                         content_type="multipart/form-data").status_code == 200
+
+
+@pytest.mark.parametrize("body", [b"\n" * 4_000_000, b"a\n" * 2_000_000],
+                         ids=["4 MB of blank lines", "2 million rows"])
+def test_too_many_rows_are_refused_while_reading(body):
+    """The row limit holds while the file is read, not after every row is in memory."""
+    with pytest.raises(CsvError, match="more than 10,000 rows") as refused:
+        read_csv_rows(body, max_rows=10_000)
+    assert refused.value.status_code == 400
+    assert len(read_csv_rows(b"code\n" + b"OKR-X\n" * 10_000, max_rows=10_000)) == 10_001
