@@ -181,3 +181,16 @@ def test_account_events(db, make_user, app):
         accounts.set_active(db.session, admin, user, False, LATER)
         accounts.set_active(db.session, admin, user, True, LATER)
     assert [(c["user"].id, c["actor"].id) for c in deactivated] == [(user.id, admin.id)]
+
+
+def test_a_studio_publish_announces_the_studio_version_of_a_published_course(db, make_user):
+    from app.authoring import services as studio
+
+    trainer = make_user("trainer")
+    draft = studio.create_course(db.session, trainer, slug="fresh-course", title="Fresh course",
+                                 summary="", now=QUIZ_TIME)
+    db.session.commit()
+    with heard(events.course_published) as calls:
+        studio.publish_draft(db.session, trainer, draft, draft.revision)
+    assert [(c["version"].source, c["course"].status, c["actor"].id) for c in calls] == \
+        [("studio", "published", trainer.id)]

@@ -69,15 +69,12 @@ def publish_draft(session: Session, actor: User, draft: CourseDraft,
     with tempfile.TemporaryDirectory(prefix="okr-publish-") as tmp:
         folder = write_folder(Path(tmp) / course.slug, files, draft_assets(draft))
         try:
-            result = import_course(session, folder, actor, replace_studio=True)
+            result = import_course(session, folder, actor, from_studio=True)
         except CourseInvalid as error:
             raise DraftInvalid(draft_problems(error.problems, course.slug)) from None
     if result.status == "unchanged":
         return result
-    result.version.source = "studio"
     store_version_files(session, result.version, files)
-    if course.status == "draft":
-        course.status = "published"
     draft.base_version_id = result.version.id
     # Bumping the revision makes a save that raced with this publish fail instead of vanishing.
     touch_draft(session, actor, draft, draft.revision + 1)

@@ -56,16 +56,18 @@ def link_resolver(course_slug: str, version_number: int, depth: int) -> Callable
 
 
 def import_course(session: Session, path: Path, actor: User | None = None, *,
-                  replace_studio: bool = False) -> ImportResult:
+                  replace_studio: bool = False, from_studio: bool = False) -> ImportResult:
     """Import one course folder; raise `CourseInvalid` (database untouched) when it has problems.
 
     Same content hash as the current version: nothing changes. Otherwise a new version becomes
     current; older versions stay for the attempts and certificates that point at them. A
     current version a trainer published in the studio is kept unless `replace_studio` is set
     (status "kept"), so re-importing the shipped folder never reverts a trainer's edit.
-    The caller commits.
+    `from_studio`: the studio publishes the folder, so the version is the studio's and a draft
+    course becomes published, before `course_published` is sent. The caller commits.
     """
-    return import_spec(session, load_course(Path(path)), actor, replace_studio=replace_studio)
+    return import_spec(session, load_course(Path(path)), actor,
+                       replace_studio=replace_studio or from_studio, from_studio=from_studio)
 
 
 def import_courses(session: Session, path: Path, actor: User | None = None, *,
@@ -83,7 +85,7 @@ def import_courses(session: Session, path: Path, actor: User | None = None, *,
 
 
 def import_spec(session: Session, spec: CourseSpec, actor: User | None = None, *,
-                replace_studio: bool = False) -> ImportResult:
+                replace_studio: bool = False, from_studio: bool = False) -> ImportResult:
     """Store a parsed course as a course version (see `import_course`)."""
     course = session.scalar(select(Course).where(Course.slug == spec.slug))
     current = course.current_version if course is not None else None
@@ -99,6 +101,10 @@ def import_spec(session: Session, spec: CourseSpec, actor: User | None = None, *
     actor_id = actor.id if actor is not None else None
     version = _build_version(spec, _next_version_number(session, course))
     version.created_by_id = actor_id
+    if from_studio:
+        version.source = STUDIO_SOURCE
+        if course.status == "draft":
+            course.status = "published"
     with session.no_autoflush:
         version.course = course
         session.add(version)
