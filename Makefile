@@ -32,7 +32,10 @@ courses: migrate
 demo: migrate
 	$(BIN)/flask users demo
 
+# the web server and one job consumer (mail, reminders, digests); Ctrl-C stops both
 run: courses demo
+	@$(BIN)/flask jobs run --workers 1 & consumer=$$!; \
+	trap 'kill $$consumer 2>/dev/null; wait $$consumer' EXIT INT TERM; \
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
 
 # gunicorn as in production (deploy/gunicorn.conf.py: gthread workers and their limits); one

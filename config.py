@@ -80,6 +80,23 @@ class Config:
     #: app/verify/logbook.py); off, each check commits its entry before answering
     VERIFICATION_LOG_BATCHED = True
 
+    #: the job queue: empty for SQLite in the instance folder (one machine), redis://host:6379/0
+    #: for consumers on several machines
+    JOBS_URL = ""
+    #: where mail goes: smtp://user:pass@host:587 (STARTTLS) or smtps://user:pass@host:465;
+    #: empty writes each message as an .eml file into MAIL_FOLDER (instance/mail), which
+    #: administrators read at /admin/mail
+    MAIL_URL = ""
+    MAIL_FOLDER = ""
+    MAIL_FROM = "OKR Academy <no-reply@okr.academy>"
+    MAIL_TIMEOUT_SECONDS = 30.0
+    #: attempts at one mail before it is marked failed, the first retry's delay (doubling each
+    #: time up to the maximum), and how long a job holds a mail it is sending
+    MAIL_MAX_ATTEMPTS = 8
+    MAIL_RETRY_SECONDS = 30.0
+    MAIL_RETRY_MAX_SECONDS = 3600.0
+    MAIL_LEASE_SECONDS = 300.0
+
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False
@@ -139,6 +156,7 @@ class TestConfig(Config):
         settings = super().load()
         url = os.environ.get("TEST_DATABASE_URL") or os.environ.get("DATABASE_URL") or "sqlite://"
         settings["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(url)
+        settings["JOBS_URL"] = "memory://"  # a test that runs a consumer gives it its own queue
         return settings
 
 

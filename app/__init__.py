@@ -23,6 +23,7 @@ def create_app(config: type[Config] | dict | None = None, overrides: dict | None
     register_errorhandlers(app)
     register_commands(app)
     register_receivers()
+    register_jobs(app)
     from app.security import init_security, trust_proxies
     from app.templating import init_templating
     from app.transactions import init_transactions
@@ -70,12 +71,20 @@ def register_blueprints(app: Flask) -> None:
     from app.courses.routes import bp as courses_bp
     from app.hr.routes import bp as hr_bp
     from app.main.routes import bp as main_bp
+    from app.notifications.routes import bp as notifications_bp
     from app.quizzes.routes import bp as quizzes_bp
     from app.verify.routes import bp as verify_bp
 
     for blueprint in (main_bp, auth_bp, admin_bp, courses_bp, quizzes_bp, certificates_bp,
-                      verify_bp, hr_bp, authoring_bp):
+                      verify_bp, hr_bp, authoring_bp, notifications_bp):
         app.register_blueprint(blueprint)
+
+
+def register_jobs(app: Flask) -> None:
+    from app.jobs import init_jobs
+    from app.notifications import certificate_mails, tasks  # noqa: F401  (mail kinds and jobs)
+
+    init_jobs(app)
 
 
 def register_receivers() -> None:

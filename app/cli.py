@@ -30,13 +30,15 @@ def init_cli(app: Flask) -> None:
     from app.authoring.cli import course_maintainers, export_course, import_gift
     from app.certificates.cli import certificates_group
     from app.courses.cli import courses_group
+    from app.notifications.cli import jobs_group, mail_group
     from app.verify.cli import verify_command
 
     courses_group.add_command(export_course)
     courses_group.add_command(import_gift)
     courses_group.add_command(course_maintainers)
     certificates_group.add_command(verify_command)
-    for group in (users_cli, orgs_cli, courses_group, certificates_group):
+    for group in (users_cli, orgs_cli, courses_group, certificates_group, jobs_group,
+                  mail_group):
         app.cli.add_command(group)
 
 

@@ -44,6 +44,17 @@ The signals and their arguments (besides ``session`` and ``now``):
     ``user``. Sent when a user's password changes.
 ``user_deactivated``
     ``user``, ``actor``. Sent when an administrator deactivates an account.
+``password_reset_requested``
+    ``user``. Sent when someone asks for a password reset link for an active account.
+``email_change_requested``
+    ``user``, ``new_email``. Sent when a user asks to change the account's address; the change
+    waits until the new address is confirmed.
+``email_verified``
+    ``user``. Sent when a user proves the account's address is theirs (or an email change is
+    confirmed). Certificates held back for an unverified address are issued then.
+``registration_repeated``
+    ``user``. Sent when someone registers with the address of an existing account: its owner
+    is told, the person registering is not.
 """
 from __future__ import annotations
 
@@ -61,7 +72,12 @@ course_published = _signals.signal("course-published")
 user_registered = _signals.signal("user-registered")
 password_changed = _signals.signal("password-changed")
 user_deactivated = _signals.signal("user-deactivated")
+password_reset_requested = _signals.signal("password-reset-requested")
+email_change_requested = _signals.signal("email-change-requested")
+email_verified = _signals.signal("email-verified")
+registration_repeated = _signals.signal("registration-repeated")
 
 ALL = (final_exam_passed, certificate_issued, certificate_revoked, certificate_suspended,
        certificate_reinstated, certificate_expiring, course_published, user_registered,
-       password_changed, user_deactivated)
+       password_changed, user_deactivated, password_reset_requested, email_change_requested,
+       email_verified, registration_repeated)

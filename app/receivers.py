@@ -8,8 +8,14 @@ from __future__ import annotations
 
 from app import events
 from app.certificates import receivers as certificates
+from app.notifications import receivers as mail
 
 
 def connect_receivers() -> None:
     """Connect each receiver to its signal."""
     events.final_exam_passed.connect(certificates.issue_after_exam)
+    events.certificate_issued.connect(mail.mail_issued)
+    events.certificate_expiring.connect(mail.mail_expiring)
+    events.certificate_revoked.connect(mail.mail_revoked)
+    events.certificate_suspended.connect(mail.mail_suspended)
+    events.certificate_reinstated.connect(mail.mail_reinstated)

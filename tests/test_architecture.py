@@ -13,10 +13,11 @@ APP = Path(__file__).resolve().parents[1] / "app"
 MAX_MODULE_LINES = 450
 MAX_VIEW_LINES = 25
 #: modules that are edges (they may read the request, the app and the logged-in user)
-EDGE_NAMES = {"routes", "cli", "receivers", "forms", "decorators", "extension", "web"}
+EDGE_NAMES = {"routes", "cli", "receivers", "forms", "decorators", "extension", "web", "tasks"}
 EDGE_MODULES = {"app/__init__.py", "app/errors.py", "app/error_responses.py",
                 "app/transactions.py", "app/security.py", "app/routing.py",
-                "app/navigation.py", "app/templating.py", "app/cli.py", "app/extensions.py"}
+                "app/navigation.py", "app/templating.py", "app/cli.py", "app/extensions.py",
+                "app/jobs.py"}
 REQUEST_GLOBALS = re.compile(
     r"^\s*from flask(_login)? import [^\n]*\b(current_app|request|g|current_user|session)\b",
     re.MULTILINE)

@@ -41,6 +41,13 @@ class User(UserMixin, db.Model):
     is_active_account: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: when the owner proved the address is theirs (a link mailed to it); accounts an admin
+    #: creates count as verified
+    email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: optional mails the user wants (see app.models.notifications.OPTIONAL_CATEGORIES)
+    mail_reminders: Mapped[bool] = mapped_column(default=True)
+    mail_nudges: Mapped[bool] = mapped_column(default=True)
+    mail_digests: Mapped[bool] = mapped_column(default=True)
 
     organisation: Mapped[Organisation | None] = relationship(back_populates="members")
     role_grants: Mapped[list[UserRole]] = relationship(
@@ -65,6 +72,14 @@ class User(UserMixin, db.Model):
     @property
     def roles(self) -> set[str]:
         return {"learner"} | {grant.role for grant in self.role_grants}
+
+    @property
+    def email_verified(self) -> bool:
+        return self.email_verified_at is not None
+
+    def wants_mail(self, category: str) -> bool:
+        """Whether the user takes mails of this optional category (essential ones always go)."""
+        return getattr(self, f"mail_{category}", True)
 
     def has_role(self, *names: str) -> bool:
         return bool(self.roles & set(names))

@@ -1,0 +1,1 @@
+"""Mail: the outbox of notifications, their delivery by jobs, and the mails themselves."""

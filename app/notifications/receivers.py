@@ -1,0 +1,50 @@
+"""How the mail area reacts to the domain's events: it writes notifications into the outbox,
+in the transaction of the event (see app.notifications.outbox). Connected by app.receivers."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from app.certificates.extension import current_issuer
+from app.certificates.services import public_reason_text
+from app.models import Certificate
+from app.notifications.outbox import queue
+
+#: the reminders before a certificate expires, in days; each is mailed once
+REMINDER_STEPS = (7, 30, 90)
+
+
+def mail_issued(_sender: Any, *, session: Session, certificate: Certificate, now: datetime,
+                **_: Any) -> None:
+    queue(session, kind="certificate_issued", to=certificate.user.email, user=certificate.user,
+          key=f"certificate-issued:{certificate.id}", now=now,
+          context={"certificate_id": certificate.id, "issuer_name": current_issuer().name})
+
+
+def mail_expiring(_sender: Any, *, session: Session, certificate: Certificate, days_left: int,
+                  now: datetime, **_: Any) -> None:
+    step = next((days for days in REMINDER_STEPS if days_left <= days), None)
+    if step is None:
+        return
+    queue(session, kind="certificate_expiring", to=certificate.user.email, user=certificate.user,
+          key=f"certificate-expiring:{certificate.id}:{step}", now=now, category="reminders",
+          context={"certificate_id": certificate.id, "days_left": max(days_left, 0)})
+
+
+def _mail_status_change(change: str):
+    def mail_status(_sender: Any, *, session: Session, certificate: Certificate, now: datetime,
+                    **_: Any) -> None:
+        queue(session, kind="certificate_status", to=certificate.user.email,
+              user=certificate.user, now=now,
+              key=f"certificate-{change}:{certificate.id}:{now.isoformat()}",
+              context={"certificate_id": certificate.id, "change": change,
+                       "public_reason": public_reason_text(certificate.public_reason)})
+    mail_status.__name__ = f"mail_{change}"
+    return mail_status
+
+
+mail_revoked = _mail_status_change("revoked")
+mail_suspended = _mail_status_change("suspended")
+mail_reinstated = _mail_status_change("reinstated")
