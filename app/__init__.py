@@ -81,8 +81,11 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_jobs(app: Flask) -> None:
+    from app.hr import mails as hr_mails, tasks as hr_tasks  # noqa: F401  (HR's mails, jobs)
     from app.jobs import init_jobs
-    from app.notifications import certificate_mails, tasks  # noqa: F401  (mail kinds and jobs)
+    from app.notifications import (  # noqa: F401  (the mail kinds and jobs they declare)
+        account_mails, certificate_mails, tasks,
+    )
 
     init_jobs(app)
 
