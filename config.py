@@ -83,11 +83,18 @@ class Config:
     #: the job queue: empty for SQLite in the instance folder (one machine), redis://host:6379/0
     #: for consumers on several machines
     JOBS_URL = ""
+    #: the queue's name in that store: consumers serve the queue of their name only, so two
+    #: deployments (or test runs) can share one Redis without taking each other's jobs
+    JOBS_QUEUE_NAME = "okr-academy"
     #: where mail goes: smtp://user:pass@host:587 (STARTTLS) or smtps://user:pass@host:465;
     #: empty writes each message as an .eml file into MAIL_FOLDER (instance/mail), which
     #: administrators read at /admin/mail
     MAIL_URL = ""
     MAIL_FOLDER = ""
+    #: a PEM file of the certificate authorities that MAIL_URL's server certificate may chain
+    #: to (a private CA), instead of the system's; empty trusts the system's. Verification of
+    #: the certificate and its host name is never turned off
+    MAIL_CA_FILE = ""
     MAIL_FROM = "OKR Academy <no-reply@okr.academy>"
     MAIL_TIMEOUT_SECONDS = 30.0
     #: attempts at one mail before it is marked failed, the first retry's delay (doubling each
@@ -189,6 +196,19 @@ class ProductionConfig(Config):
                 "in the environment."
             )
         refuse_per_process_counters(settings)
+        refuse_undelivered_mail(settings)
+
+
+def refuse_undelivered_mail(settings: dict) -> None:
+    """Refuse to start without an SMTP server unless mail is meant to stay in a folder."""
+    if not settings.get("MAIL_URL") and not settings.get("MAIL_FOLDER"):
+        raise RuntimeError(
+            "Production configuration refuses to start: MAIL_URL is not set, so password "
+            "resets, invitations and certificates would never reach anyone. Set MAIL_URL to "
+            "the SMTP server (e.g. smtp://user:password@smtp.example.com:587), or set "
+            "MAIL_FOLDER to a folder when the mails are meant to be written there as .eml "
+            "files."
+        )
 
 
 def refuse_per_process_counters(settings: dict) -> None:

@@ -1,6 +1,7 @@
 """`flask jobs …` (the consumer and the queue) and `flask mail test`."""
 from __future__ import annotations
 
+import logging
 import uuid
 
 import click
@@ -21,6 +22,8 @@ mail_group = AppGroup("mail", help="Check the mail settings.")
 @click.option("--workers", default=2, show_default=True, help="Jobs run at once (threads).")
 def run_consumer(workers: int) -> None:
     """Run a consumer: deliver mails and run the periodic jobs until stopped (Ctrl-C, SIGTERM)."""
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s [jobs] %(message)s")
     queue = job_queue()
     queue.enqueue("mail.sweep")  # what waited while no consumer ran
     consumer = queue.huey.create_consumer(workers=workers, worker_type="thread", periodic=True,
