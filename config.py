@@ -117,6 +117,14 @@ class Config:
     WTF_CSRF_TIME_LIMIT = 60 * 60 * 8
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
     PASSWORD_MIN_LENGTH = 10
+    #: how long a password reset link works (seconds); it also dies once the password changes
+    PASSWORD_RESET_MAX_AGE = 60 * 60
+    #: password reset requests per client (an address), whatever the accounts asked for
+    PASSWORD_RESET_LIMIT_PER_CLIENT = "5 per 15 minutes"
+    #: how long a link confirming an address works (seconds); it dies once the address changes
+    EMAIL_TOKEN_MAX_AGE = 3 * 24 * 60 * 60
+    #: "send the confirmation link again" and address change requests per client
+    EMAIL_MAIL_LIMIT_PER_CLIENT = "5 per 15 minutes"
     ARGON2_TIME_COST = 3
     ARGON2_MEMORY_COST = 65536
     TESTING = False

@@ -62,6 +62,7 @@ def register_blueprints(app: Flask) -> None:
     from app.routing import BoundedIntConverter
 
     app.url_map.converters["int"] = BoundedIntConverter
+    from app.admin import mail_routes  # noqa: F401  (the mail pages join the admin blueprint)
     from app.admin.routes import bp as admin_bp
     from app.auth.routes import bp as auth_bp
     from app.authoring import files_routes, routes  # noqa: F401  (the studio's two view modules)
@@ -69,6 +70,7 @@ def register_blueprints(app: Flask) -> None:
     from app.certificates import admin_routes  # noqa: F401  (its views join the blueprint)
     from app.certificates.routes import bp as certificates_bp
     from app.courses.routes import bp as courses_bp
+    from app.hr.invitation_routes import join_bp  # (also HR's invitation views)
     from app.hr.routes import bp as hr_bp
     from app.main.routes import bp as main_bp
     from app.notifications.routes import bp as notifications_bp
@@ -76,7 +78,7 @@ def register_blueprints(app: Flask) -> None:
     from app.verify.routes import bp as verify_bp
 
     for blueprint in (main_bp, auth_bp, admin_bp, courses_bp, quizzes_bp, certificates_bp,
-                      verify_bp, hr_bp, authoring_bp, notifications_bp):
+                      verify_bp, hr_bp, join_bp, authoring_bp, notifications_bp):
         app.register_blueprint(blueprint)
 
 

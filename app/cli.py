@@ -9,7 +9,8 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from app.auth import services
+from app.auth import recovery, services
+from app.clock import utcnow
 from app.extensions import db
 from app.models import ROLES, Organisation, User
 
@@ -89,6 +90,22 @@ def grant(email, role):
     services.grant_role(db.session, None, user, role)
     db.session.commit()
     click.echo(f"{user.email} now has: {', '.join(sorted(user.roles))}.")
+
+
+@users_cli.command("set-password")
+@click.argument("email")
+@click.option("--password", prompt="New password", hide_input=True, confirmation_prompt=True,
+              help="Asked for (twice, hidden) when omitted.")
+def set_password(email, password):
+    """Set the password of the account EMAIL; every login of the account ends."""
+    user = _user(email)
+    try:
+        ended = recovery.set_password(db.session, None, user, password, _policy(), utcnow())
+    except services.AccountError as error:
+        db.session.rollback()
+        _fail(str(error))
+    db.session.commit()
+    click.echo(f"Password of {user.email} set; {ended} login{'s' if ended != 1 else ''} ended.")
 
 
 @users_cli.command("list")

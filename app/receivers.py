@@ -19,3 +19,8 @@ def connect_receivers() -> None:
     events.certificate_revoked.connect(mail.mail_revoked)
     events.certificate_suspended.connect(mail.mail_suspended)
     events.certificate_reinstated.connect(mail.mail_reinstated)
+    events.user_registered.connect(mail.mail_verification)
+    events.registration_repeated.connect(mail.mail_account_exists)
+    events.password_reset_requested.connect(mail.mail_password_reset)
+    events.email_change_requested.connect(mail.mail_email_change)
+    events.email_verified.connect(certificates.issue_after_verification)

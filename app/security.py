@@ -14,6 +14,11 @@ CONTENT_SECURITY_POLICY = "; ".join([
     "form-action 'self'",
     "frame-ancestors 'none'",
 ])
+#: the one page that shows a mail's HTML, in an `<iframe sandbox srcdoc>`: the frame runs under
+#: the page's policy and a mail's styles are inline (style attributes, a <style> block), so this
+#: page lets inline styles apply; scripts stay forbidden, and the sandbox forbids them too
+MAIL_PREVIEW_POLICY = CONTENT_SECURITY_POLICY.replace("style-src 'self'",
+                                                      "style-src 'self' 'unsafe-inline'")
 
 
 def init_security(app: Flask) -> None:

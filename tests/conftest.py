@@ -32,6 +32,7 @@ from app.certificates.pdf import CertificateFacts
 from app.extensions import db as _db
 from app.extensions import limiter
 from config import TestConfig
+from tests.smtp_server import SmtpServer
 
 DEFAULT_PASSWORD = "Correct-Horse-42"
 _sequence = itertools.count(1)
@@ -164,6 +165,17 @@ def client(app):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server on a free port of 127.0.0.1 that requires AUTH (see
+    tests/smtp_server.py): `.url` is its MAIL_URL, `.messages` what it accepted."""
+    server = SmtpServer().start()
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 @pytest.fixture

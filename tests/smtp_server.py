@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import logging
 import socket
 import ssl
 import threading
@@ -32,6 +33,8 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from tests.mailbox import parse
 
 HOST = "127.0.0.1"
+#: aiosmtpd logs a deprecation of its own at each login
+logging.getLogger("mail.log").setLevel(logging.ERROR)
 #: how long a test waits for the server (never reached when all is well)
 PATIENCE = 15.0
 
@@ -138,6 +141,7 @@ class SmtpServer:
         self._holding = False
         self._released = threading.Event()
         self._received: list[Received] = []
+        self._abandoned: list[Received] = []
         self._lock = threading.Lock()
         self._controller: Controller | None = None
 
@@ -147,6 +151,13 @@ class SmtpServer:
     def received(self) -> list[Received]:
         with self._lock:
             return list(self._received)
+
+    @property
+    def abandoned(self) -> list[Received]:
+        """Messages read in full whose connection closed while their DATA was held: not
+        accepted (the client never got the 250), kept here only for the tests to look at."""
+        with self._lock:
+            return list(self._abandoned)
 
     @property
     def messages(self) -> list[EmailMessage]:
@@ -200,14 +211,13 @@ class SmtpServer:
         options: dict = dict(hostname=HOST, port=self.port, server_hostname="localhost",
                              ready_timeout=PATIENCE)
         if self.username is not None:
-            options.update(auth_required=True, authenticator=self._authenticate,
-                           # plain tests log in without TLS: allowed here only
-                           auth_require_tls=self.tls is not None)
+            options.update(auth_required=True, authenticator=self._authenticate)
         if self.tls == "starttls":
             options.update(tls_context=self.ca.server_context(), require_starttls=True)
         elif self.tls == "implicit":
             options.update(ssl_context=self.ca.server_context())
-        controller = Controller(_Handler(self), **options)
+        controller = _Controller(_Handler(self), auth_without_tls=self.tls != "starttls",
+                                 **options)
         controller.start()
         self._controller = controller
         return self
@@ -234,7 +244,8 @@ class SmtpServer:
               and auth_data.password == self.password.encode())
         return AuthResult(success=ok, handled=False, auth_data=auth_data if ok else None)
 
-    def _keep(self, server: SMTP, session: Session, envelope: Envelope) -> None:
+    def _keep(self, server: SMTP, session: Session, envelope: Envelope, *,
+              accepted: bool = True) -> None:
         transport = server.transport
         login = session.auth_data.login.decode() if session.authenticated else None
         received = Received(envelope.mail_from, tuple(envelope.rcpt_tos),
@@ -243,7 +254,22 @@ class SmtpServer:
                             and transport.get_extra_info("ssl_object") is not None,
                             login=login)
         with self._lock:
-            self._received.append(received)
+            (self._received if accepted else self._abandoned).append(received)
+
+
+class _Controller(Controller):
+    """AUTH waits for STARTTLS on a STARTTLS server; a plain one takes it without TLS (in these
+    tests only), and so does an implicit-TLS one, which aiosmtpd cannot tell is TLS."""
+
+    def __init__(self, handler, *, auth_without_tls: bool, **options) -> None:
+        super().__init__(handler, **options)
+        self.auth_without_tls = auth_without_tls
+
+    def factory(self) -> SMTP:
+        server = SMTP(self.handler, **self.SMTP_kwargs)
+        if self.auth_without_tls:
+            server._auth_require_tls = False
+        return server
 
 
 class _Handler:
@@ -263,10 +289,14 @@ class _Handler:
             return owner.data_reply
         if owner._holding and not owner._released.is_set():
             owner.data_waiting.set()
-            # a connection that closes meanwhile cancels this coroutine: nothing is kept
-            while not owner._released.is_set():
-                await asyncio.sleep(0.01)
+            try:
+                while not owner._released.is_set():
+                    await asyncio.sleep(0.01)
+            except asyncio.CancelledError:  # the client hung up (or the server stops)
+                owner._keep(server, session, envelope, accepted=False)
+                raise
         if server.transport is None or server.transport.is_closing():
+            owner._keep(server, session, envelope, accepted=False)
             return "421 4.4.2 Connection closed before the message was accepted"
         owner._keep(server, session, envelope)
         return "250 2.0.0 Message accepted for delivery"

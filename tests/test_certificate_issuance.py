@@ -337,6 +337,7 @@ def production_env(monkeypatch, tmp_path):
     """Environment for a production app on SQLite, with generated key files to point at."""
     for name, value in {"SECRET_KEY": "s" * 40, "DATABASE_URL": "sqlite://",
                         "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0",
+                        "MAIL_URL": "smtp://okr:secret@smtp.example.com:587",
                         "KEYS_DIR": str(tmp_path / "unused"),
                         "INSTANCE_PATH": str(tmp_path)}.items():
         monkeypatch.setenv(name, value)

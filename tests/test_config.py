@@ -47,9 +47,44 @@ def test_production_config_with_environment(monkeypatch):
     monkeypatch.setenv("SECRET_KEY", "x" * 40)
     monkeypatch.setenv("DATABASE_URL", "postgres://db/okr")
     monkeypatch.setenv("RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379/0")
+    monkeypatch.setenv("MAIL_URL", "smtp://okr:secret@smtp.example.com:587")
     settings = ProductionConfig.load()
     assert settings["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://db/okr"
     assert settings["SESSION_COOKIE_SECURE"] is True
+    assert settings["MAIL_URL"] == "smtp://okr:secret@smtp.example.com:587"
+
+
+@pytest.fixture
+def production_without_mail(monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", "x" * 40)
+    monkeypatch.setenv("DATABASE_URL", "postgres://db/okr")
+    monkeypatch.setenv("RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379/0")
+    for name in ("MAIL_URL", "MAIL_FOLDER"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def test_production_refuses_to_start_without_a_mail_server(production_without_mail):
+    with pytest.raises(RuntimeError, match="MAIL_URL is not set") as refusal:
+        ProductionConfig.load()
+    assert "smtp://" in str(refusal.value) and "MAIL_FOLDER" in str(refusal.value)
+
+
+def test_production_writes_mail_to_a_folder_only_when_told_to(production_without_mail,
+                                                              monkeypatch, tmp_path):
+    monkeypatch.setenv("MAIL_FOLDER", str(tmp_path / "mail"))
+    assert ProductionConfig.load()["MAIL_FOLDER"] == str(tmp_path / "mail")
+
+
+def test_the_mail_and_queue_settings_come_from_the_environment(monkeypatch):
+    monkeypatch.setenv("MAIL_CA_FILE", "/etc/ssl/private-ca.pem")
+    monkeypatch.setenv("JOBS_QUEUE_NAME", "academy-staging")
+    settings = TestConfig.load()
+    assert settings["MAIL_CA_FILE"] == "/etc/ssl/private-ca.pem"
+    assert settings["JOBS_QUEUE_NAME"] == "academy-staging"
+    monkeypatch.delenv("MAIL_CA_FILE")
+    monkeypatch.delenv("JOBS_QUEUE_NAME")
+    defaults = TestConfig.load()
+    assert (defaults["MAIL_CA_FILE"], defaults["JOBS_QUEUE_NAME"]) == ("", "okr-academy")
 
 
 def test_config_is_chosen_by_environment(monkeypatch):

@@ -1,10 +1,11 @@
 """Admin forms."""
 from flask_wtf import FlaskForm
-from wtforms import SelectField, SelectMultipleField, StringField, SubmitField
-from wtforms.validators import DataRequired, Length
-from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms import IntegerField, SelectField, SelectMultipleField, StringField, SubmitField
+from wtforms.validators import DataRequired, Length, NumberRange
+from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
 from app.models import ROLES
+from app.routing import MAX_ID
 
 ROLE_LABELS = {"learner": "Learner", "trainer": "Trainer", "hr": "HR", "admin": "Admin"}
 
@@ -27,3 +28,14 @@ class UserActivationForm(FlaskForm):
 class OrganisationForm(FlaskForm):
     name = StringField("Organisation name", validators=[DataRequired(), Length(max=120)])
     submit = SubmitField("Create organisation")
+
+
+class MailRetryForm(FlaskForm):
+    """Retry one failed mail, named by its notification's id."""
+
+    notification_id = IntegerField(widget=HiddenInput(), validators=[
+        DataRequired(), NumberRange(min=1, max=MAX_ID)])
+
+
+class MailRetryAllForm(FlaskForm):
+    """Retry every failed mail (the CSRF token is the whole form)."""

@@ -42,3 +42,26 @@ class ChangePasswordForm(FlaskForm):
 
 class LogoutForm(FlaskForm):
     submit = SubmitField("Log out")
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField("Email", filters=[strip], validators=[DataRequired(), Email(), Length(max=254)])
+    submit = SubmitField("Send me a link")
+
+
+class ResetPasswordForm(FlaskForm):
+    password = PasswordField("New password", validators=[DataRequired(), Length(max=256)])
+    confirm = PasswordField("Repeat new password", validators=[
+        DataRequired(), EqualTo("password", message="The two passwords differ.")])
+    submit = SubmitField("Set new password")
+
+
+class ConfirmEmailForm(FlaskForm):
+    submit = SubmitField("Confirm this address")
+
+
+class ChangeEmailForm(FlaskForm):
+    new_email = EmailField("New email address", filters=[strip],
+                           validators=[DataRequired(), Email(), Length(max=254)])
+    current_password = PasswordField("Current password", validators=[DataRequired()])
+    submit = SubmitField("Change address")

@@ -1,4 +1,4 @@
-"""Registration, login, logout, profile and password."""
+"""Registration, login, logout, profile, password, a forgotten password and the address."""
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -8,9 +8,12 @@ from flask import (
 )
 from flask_login import current_user, login_required, login_user, logout_user
 
-from app.auth import services, throttle
+from app.auth import addresses, recovery, services, throttle
 from app.auth.logins import start_login
-from app.auth.forms import ChangePasswordForm, LoginForm, LogoutForm, ProfileForm, RegistrationForm
+from app.auth.forms import (
+    ChangeEmailForm, ChangePasswordForm, ConfirmEmailForm, ForgotPasswordForm, LoginForm,
+    LogoutForm, ProfileForm, RegistrationForm, ResetPasswordForm,
+)
 from app.clock import utcnow
 from app.extensions import client_address, db, limiter
 
@@ -18,8 +21,13 @@ bp = Blueprint("auth", __name__)
 
 #: the answer to every registration that passes the form's rules, whether or not the email was
 #: free: telling the two apart would tell anyone who has an account
-REGISTERED = ("Thank you. If no account used this email before, your account is ready: log in "
-              "with the password you chose. If one did, log in with that account's password.")
+REGISTERED = ("Thank you. Check your inbox to confirm your address: we sent you a mail. If no "
+              "account used this email before, your account is ready: log in with the password "
+              "you chose. If one did, the mail tells you how to log in to it.")
+#: the answer to every password reset request, whether or not an account uses the address
+RESET_SENT = ("If an account uses this address, we sent a link to it to choose a new password. "
+              "The link works for one hour. Nothing arrived? Look in your spam folder, or ask "
+              "again in a few minutes.")
 
 
 def _policy():
@@ -170,7 +178,7 @@ def logout():
 @bp.route("/account", methods=["GET", "POST"])
 @login_required
 def account():
-    """The learner's name on certificates, and their password."""
+    """The learner's name on certificates, their password, address and mail preferences."""
     profile = ProfileForm(prefix="profile", obj=current_user)
     password = ChangePasswordForm(prefix="password")
     if profile.submit.data and profile.validate_on_submit():
@@ -185,8 +193,15 @@ def account():
                   "success")
             return redirect(url_for("auth.account"))
     status = refused or (400 if (profile.errors or password.errors) else 200)
-    return render_template("auth/account.html", profile=profile, password=password,
-                           sign_out=LogoutForm()), status
+    return _account_page(status, profile=profile, password=password)
+
+
+def _account_page(status: int = 200, **forms):
+    """The account page with its forms (those given, as they were submitted)."""
+    forms.setdefault("profile", ProfileForm(prefix="profile", obj=current_user))
+    forms.setdefault("password", ChangePasswordForm(prefix="password"))
+    forms.setdefault("email_change", ChangeEmailForm(prefix="email"))
+    return render_template("auth/account.html", sign_out=LogoutForm(), **forms), status
 
 
 @bp.route("/account/sign-out-everywhere", methods=["POST"])
@@ -199,3 +214,108 @@ def sign_out_everywhere():
     flash(f"Signed out everywhere else ({ended} other login{'s' if ended != 1 else ''}).",
           "success")
     return redirect(url_for("auth.account"))
+
+
+# --- a forgotten password ---------------------------------------------------------------------
+
+@bp.route("/forgot-password", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["PASSWORD_RESET_LIMIT_PER_CLIENT"], methods=["POST"])
+def forgot_password():
+    """Ask for a reset link; the answer is the same whether or not the address has an account."""
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        recovery.request_password_reset(db.session, form.email.data, utcnow())
+        flash(RESET_SENT, "info")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/forgot_password.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/reset-password/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    """Choose a new password from a mailed link: every login ends, and this browser logs in."""
+    user = recovery.user_for_reset_token(db.session, current_app.secret_key, token, utcnow(),
+                                         current_app.config["PASSWORD_RESET_MAX_AGE"])
+    if user is None:
+        return _dead_link(url_for("auth.forgot_password"), "Ask for a new link")
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            recovery.reset_password(db.session, user, form.password.data, _policy(), utcnow())
+        except services.AccountError as error:
+            form.password.errors.append(str(error))  # a 400: nothing kept
+        else:
+            _log_in(user)
+            flash("Your new password is set. You are logged in here, and every other login of "
+                  "yours was signed out.", "success")
+            return redirect(url_for("main.dashboard"))
+    return render_template("auth/reset_password.html", form=form, user=user), \
+        400 if form.errors else 200
+
+
+def _dead_link(again_url: str, again: str):
+    """400: a link that is forged, expired, or was used already (nothing is changed)."""
+    return render_template("auth/link_expired.html", again_url=again_url, again=again), 400
+
+
+# --- the address ------------------------------------------------------------------------------
+
+@bp.route("/verify-email/<token>", methods=["GET", "POST"])
+def verify_email(token: str):
+    """Confirm an address from the link mailed to it. Opening the link shows a button, and the
+    button confirms: a mail scanner that follows links confirms nothing."""
+    found = addresses.user_for_email_token(db.session, current_app.secret_key, token, utcnow(),
+                                           current_app.config["EMAIL_TOKEN_MAX_AGE"])
+    if found is None:
+        return _dead_link(url_for("auth.account"), "Send a new link from your account page")
+    user, address = found
+    form = ConfirmEmailForm()
+    if form.validate_on_submit():
+        return _confirm_address(user, address)
+    done = address == user.email and user.email_verified
+    return render_template("auth/verify_email.html", form=form, address=address, done=done,
+                           change=address != user.email), 400 if form.errors else 200
+
+
+def _confirm_address(user, address: str):
+    try:
+        addresses.verify_email(db.session, user, address, utcnow())
+    except services.EmailTaken:
+        return render_template("auth/link_expired.html", taken=True, again_url=url_for(
+            "auth.account"), again="Back to your account"), 409
+    flash(f"Thank you: {address} is confirmed as your address.", "success")
+    return redirect(url_for("main.dashboard" if current_user.is_authenticated else "auth.login"))
+
+
+@bp.route("/account/email", methods=["POST"])
+@login_required
+@limiter.limit(lambda: current_app.config["EMAIL_MAIL_LIMIT_PER_CLIENT"])
+def change_email():
+    """Ask to move the account to another address; it moves once that address is confirmed."""
+    form = ChangeEmailForm(prefix="email")
+    refused = _request_email_change(form) if form.validate_on_submit() else 400
+    if refused:
+        return _account_page(refused, email_change=form)
+    flash(f"We sent a link to {form.new_email.data.strip().lower()}: your address changes when "
+          "you open it (it works for three days). Until then, log in with your current address.",
+          "info")
+    return redirect(url_for("auth.account"))
+
+
+def _request_email_change(form: ChangeEmailForm) -> int | None:
+    """Ask for the change; None when done, else the status of the form shown again. The
+    password check is paid for like a login attempt (see `_change_password`)."""
+    try:
+        attempt = _reserve_password_check(current_user.email)
+    except throttle.LoginThrottled as refusal:
+        form.current_password.errors.append(str(refusal))
+        return 429
+    try:
+        addresses.request_email_change(db.session, current_user, form.new_email.data,
+                                       form.current_password.data, _policy(), utcnow())
+    except services.AccountError as error:
+        getattr(form, error.field).errors.append(str(error))  # a 400: nothing kept
+        if error.field != "current_password":
+            _login_succeeded(attempt)
+        return 400
+    _login_succeeded(attempt)
+    return None

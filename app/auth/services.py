@@ -62,11 +62,13 @@ def find_user_by_email(session: Session, email: str) -> User | None:
 
 def create_user(session: Session, *, email: str, name: str, password: str, policy: PasswordPolicy,
                 roles: tuple[str, ...] = (), organisation: Organisation | None = None,
-                actor: User | None = None) -> User:
+                actor: User | None = None, verified: bool = True) -> User:
     """Create an account, enforcing the password rule and a unique email (EmailTaken).
 
     Every other rule is checked, and the password hashed, before the email is looked up, so a
-    taken email costs the same work and is the last thing a caller can learn.
+    taken email costs the same work and is the last thing a caller can learn. An account that
+    an administrator, the command line or a test creates counts as verified; self-service
+    registration passes `verified=False` (the owner confirms the address from a mail).
     """
     email = normalise_email(email)
     name = " ".join(name.split())
@@ -81,7 +83,8 @@ def create_user(session: Session, *, email: str, name: str, password: str, polic
     if find_user_by_email(session, email) is not None:
         raise EmailTaken()
     user = User(email=email, name=name, password_hash=password_hash,
-                organisation_id=organisation.id if organisation else None)
+                organisation_id=organisation.id if organisation else None,
+                email_verified_at=utcnow() if verified else None)
     user.role_grants = [UserRole(role=role) for role in sorted(set(roles) - {"learner"})]
     _insert_account(session, user)
     record(session, actor or user, "user.create", "user", user.id, f"Account {email} created",
@@ -105,15 +108,19 @@ def _insert_account(session: Session, user: User) -> None:
 
 def register(session: Session, *, email: str, name: str, password: str, policy: PasswordPolicy,
              organisation: Organisation | None = None) -> User | None:
-    """Self-service registration: the new account, or None when the email is taken.
+    """Self-service registration: the new, unverified account, or None when the email is taken.
 
     The caller answers both alike (see `create_user`): whether an email has an account is
-    nobody's business but its owner's.
+    nobody's business but its owner's. The owner is told instead, by a mail
+    (`events.registration_repeated`).
     """
     try:
         return create_user(session, email=email, name=name, password=password, policy=policy,
-                           organisation=organisation)
+                           organisation=organisation, verified=False)
     except EmailTaken:
+        owner = session.scalar(select(User).where(User.email == normalise_email(email)))
+        if owner is not None:
+            events.registration_repeated.send(None, session=session, user=owner, now=utcnow())
         return None
 
 

@@ -1,9 +1,10 @@
 """Issuing and renewing certificates: one live certificate per learner and course.
 
 Issuance signs the payload, renders and PDF-signs the document once and stores the bytes: every
-later download hands out exactly those bytes. A learner earns a certificate by passing the final
-exam (the receiver of `events.final_exam_passed` in :mod:`app.certificates.receivers` calls
-:func:`issue_certificate_if_eligible`); an administrator or the command line may issue one too.
+later download hands out exactly those bytes. A learner whose address is confirmed earns a
+certificate by passing the final exam (the receiver of `events.final_exam_passed` in
+:mod:`app.certificates.receivers` calls :func:`issue_certificate_if_eligible`; confirming the
+address later issues what was held back); an administrator or the command line may issue one too.
 Functions take the session, plain data, `now` and the issuer; they flush and never commit.
 """
 from __future__ import annotations
@@ -34,6 +35,11 @@ if TYPE_CHECKING:
     from app.certificates.issuer import CertificateIssuer
 
 
+#: why a learner whose address is not confirmed gets no certificate yet
+UNCONFIRMED_ADDRESS = ("Confirm your email address to receive your certificate: open the link we "
+                       "mailed to you, or send it again from your account page.")
+
+
 class _RenewedMeanwhile(Exception):
     """Another request renewed the same certificate first."""
 
@@ -47,9 +53,12 @@ def issue_certificate(session: Session, user: User, course: Course, now: datetim
     becomes superseded in the same transaction.
 
     :param actor: who issues (None when the learner earned it or for the command line)
-    :raises NotEligible: the rule is not met, the live certificate is suspended, or the last
-        certificate was revoked and no recertification was allowed since
+    :raises NotEligible: the learner's address is not confirmed yet, the rule is not met, the
+        live certificate is suspended, or the last certificate was revoked and no
+        recertification was allowed since
     """
+    if not user.email_verified:
+        raise NotEligible([UNCONFIRMED_ADDRESS])
     rule = standing.certification_status(session, user, course)
     if not rule.met:
         raise NotEligible(rule.reasons)
@@ -65,7 +74,9 @@ def issue_certificate(session: Session, user: User, course: Course, now: datetim
 
 def issue_certificate_if_eligible(session: Session, user: User, course: Course, now: datetime,
                                   *, issuer: CertificateIssuer) -> Certificate | None:
-    """Issue (or renew) after a passed final exam; None when the rule is not met."""
+    """Issue (or renew) after a passed final exam; None when the rule is not met, or while the
+    learner's address is not confirmed (confirming it issues what is due: see
+    :func:`app.certificates.receivers.issue_after_verification`)."""
     try:
         return issue_certificate(session, user, course, now, issuer=issuer)
     except NotEligible:

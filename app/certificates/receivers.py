@@ -9,11 +9,12 @@ import logging
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.certificates.issuance import issue_certificate_if_eligible
 from app.certificates.extension import current_issuer
-from app.models import Certificate, QuizAttempt
+from app.models import Certificate, Course, Enrollment, QuizAttempt, User
 
 log = logging.getLogger(__name__)
 
@@ -34,3 +35,25 @@ def issue_after_exam(_sender: Any, *, session: Session, attempt: QuizAttempt,
     except Exception:
         log.exception("Certificate issuance failed after attempt %s", attempt.id)
         return None
+
+
+def issue_after_verification(_sender: Any, *, session: Session, user: User, now: datetime,
+                             **_: Any) -> list[Certificate]:
+    """A confirmed address releases the certificates held back for it: each course the learner
+    is enrolled in whose rule is met now issues its certificate, each under its own savepoint
+    (a failure is logged, and the others and the confirmation are kept)."""
+    issued = []
+    courses = session.scalars(select(Course).join(Enrollment, Enrollment.course_id == Course.id)
+                              .where(Enrollment.user_id == user.id).order_by(Course.id))
+    for course in list(courses):
+        try:
+            with session.begin_nested():
+                certificate = issue_certificate_if_eligible(session, user, course, now,
+                                                            issuer=current_issuer())
+        except Exception:
+            log.exception("Certificate issuance failed after user %s confirmed the address",
+                          user.id)
+            continue
+        if certificate is not None:
+            issued.append(certificate)
+    return issued

@@ -1,4 +1,5 @@
-"""HR: the organisation dashboard, its CSV export, the invitation link and the bulk check."""
+"""HR: the organisation dashboard, its CSV export, the invitation link, the bulk check and the
+reminders to learners who have not started or stopped (invitations by mail: invitation_routes)."""
 from flask import (
     Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for,
 )
@@ -10,6 +11,7 @@ from app.auth.decorators import role_required
 from app.certificates.extension import current_issuer
 from app.clock import utcnow
 from app.extensions import client_address, db, limiter
+from app.hr import nudges as nudge_services
 from app.hr import services as hr_services
 from app.models import Organisation
 from app.routing import page_number
@@ -20,7 +22,7 @@ from app.verify.spreadsheets import CsvError, read_csv_rows
 bp = Blueprint("hr", __name__, url_prefix="/hr")
 
 
-def _organisation() -> Organisation:
+def own_organisation() -> Organisation:
     """The HR user's own organisation: the only one whose people they may see."""
     org = current_user.organisation
     if org is None:
@@ -45,7 +47,7 @@ def _dashboard_query() -> hr_services.DashboardQuery:
 @role_required("hr")
 def dashboard():
     """The organisation's learners: progress, quizzes, certificates; filtered and sorted."""
-    org, query = _organisation(), _dashboard_query()
+    org, query = own_organisation(), _dashboard_query()
     rows = hr_services.organisation_rows(db.session, org, utcnow())
     chosen = hr_services.select_rows(rows, query)
     page = hr_services.paginate(chosen, page_number(request.args))
@@ -61,7 +63,7 @@ def dashboard():
 @role_required("hr")
 def export():
     """The dashboard rows matching the current filters, as a CSV download."""
-    org, now = _organisation(), utcnow()
+    org, now = own_organisation(), utcnow()
     rows = hr_services.select_rows(hr_services.organisation_rows(db.session, org, now),
                                    _dashboard_query())
     filename = f"{org.slug}-learners-{now:%Y-%m-%d}.csv"
@@ -72,7 +74,7 @@ def export():
 @role_required("hr")
 def learner(user_id: int):
     """One member's courses; members of other organisations are simply not found."""
-    org = _organisation()
+    org = own_organisation()
     person = hr_services.find_member(db.session, org, user_id)
     if person is None:
         abort(404, "There is no learner at this address in your organisation.")
@@ -81,15 +83,16 @@ def learner(user_id: int):
                            rows=[row for row in rows if row.course_slug])
 
 
-def _hr_user_key() -> str:
-    """Bulk checks are counted per HR account, wherever it connects from."""
-    return f"bulk:{getattr(current_user, 'id', 'anonymous')}"
+def hr_user_key() -> str:
+    """Bulk checks and invitations are counted per HR account (each limit on its own), wherever
+    it connects from."""
+    return f"hr-user:{getattr(current_user, 'id', 'anonymous')}"
 
 
 @bp.route("/verify/bulk", methods=["GET", "POST"])
 @role_required("hr")
 @limiter.limit(lambda: current_app.config["BULK_VERIFY_LIMIT_PER_USER"], methods=["POST"],
-               key_func=_hr_user_key)
+               key_func=hr_user_key)
 def bulk_verify():
     """Upload a CSV of certificate codes; download the same rows with a verdict each."""
     form = BulkVerifyForm()
@@ -128,7 +131,7 @@ def _csv_download(text: str, filename: str) -> Response:
 @role_required("hr")
 def organisation():
     """The organisation's members and its invitation link."""
-    org = _organisation()
+    org = own_organisation()
     return render_template("hr/organisation.html", org=org,
                            members=hr_services.members(db.session, org), form=FlaskForm())
 
@@ -145,3 +148,46 @@ def renew_invite():
     services.regenerate_invite(db.session, current_user, org)
     flash("A new invitation link is ready; the old one no longer works.", "success")
     return redirect(url_for("hr.organisation"))
+
+
+@bp.route("/nudges")
+@role_required("hr")
+def nudges():
+    """Learners who have not started a course or left it for two weeks: remind them in one go."""
+    org, now = own_organisation(), utcnow()
+    return render_template("hr/nudges.html", org=org, now=now, form=FlaskForm(),
+                           candidates=nudge_services.candidates(db.session, org, now),
+                           select_all=request.args.get("select") == "all",
+                           every_days=nudge_services.NUDGE_EVERY.days)
+
+
+@bp.route("/nudges", methods=["POST"])
+@role_required("hr")
+def send_nudges():
+    """Remind the learners ticked; one of another organisation makes the whole request a 404."""
+    org = own_organisation()
+    report = nudge_services.nudge(db.session, org, current_user, _learner_ids(), utcnow())
+    flash(_nudge_summary(report), "success" if report.sent else "info")
+    return redirect(url_for("hr.nudges"), 303)
+
+
+def _learner_ids() -> list[int]:
+    """The ids ticked on the reminders page; anything but an id is a 400."""
+    values = request.form.getlist("learner")
+    if len(values) > nudge_services.MAX_LEARNERS or not all(
+            value.isascii() and value.isdigit() and len(value) <= 12 for value in values):
+        abort(400, "The learners chosen could not be read. Please reload the page and try again.")
+    return [int(value) for value in values]
+
+
+def _nudge_summary(report: nudge_services.NudgeReport) -> str:
+    """One sentence on what a press of "Send reminder" did."""
+    parts = [f"{report.sent} reminder{'' if report.sent == 1 else 's'} sent."]
+    if report.skipped_recent:
+        parts.append(f"{report.skipped_recent} skipped: reminded in the last "
+                     f"{nudge_services.NUDGE_EVERY.days} days.")
+    if report.skipped_opted_out:
+        parts.append(f"{report.skipped_opted_out} skipped: they turned these reminders off.")
+    if report.skipped_not_due:
+        parts.append(f"{report.skipped_not_due} skipped: nothing left to resume.")
+    return " ".join(parts)

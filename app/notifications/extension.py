@@ -20,6 +20,7 @@ class SiteLinks:
 
     def __init__(self, app: Flask) -> None:
         self.base_url = app.config["PUBLIC_BASE_URL"].rstrip("/")
+        self.secret_key = app.secret_key  # signs the tokens that links in account mails carry
         parts = urlsplit(self.base_url)
         self._urls = app.url_map.bind(parts.netloc, script_name=parts.path or "/",
                                       url_scheme=parts.scheme or "https")

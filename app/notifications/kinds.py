@@ -37,6 +37,8 @@ class Links(Protocol):
     """Absolute links into the site, built outside any request."""
 
     base_url: str
+    #: the application's secret key: a builder signs the tokens its links carry with it
+    secret_key: str
 
     def url(self, endpoint: str, **values) -> str: ...
 

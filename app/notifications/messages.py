@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
 
@@ -17,6 +18,10 @@ from app.models.notifications import ESSENTIAL, Notification
 from app.notifications.kinds import Mail
 
 Render = Callable[..., str]
+
+#: headers up to RFC 5322's 998 characters stay on one line: folding at 78 would split a long
+#: subject and encode a long List-Unsubscribe URL, which mail clients then do not recognise
+HEADERS_UNFOLDED = policy.default.clone(max_line_length=998)
 
 
 def message_id(notification: Notification, domain: str) -> str:
@@ -30,7 +35,7 @@ def compose(notification: Notification, mail: Mail, *, render: Render, sender: t
     """The message for `notification`; `context` is what every mail's layout needs (links to
     the site, the preferences and, for an optional mail, its one-click unsubscribe)."""
     facts = {**context, **mail.context, "subject": mail.subject}
-    message = EmailMessage()
+    message = EmailMessage(policy=HEADERS_UNFOLDED)
     message["Subject"] = mail.subject
     message["From"] = formataddr(sender)
     message["To"] = notification.recipient

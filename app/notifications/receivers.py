@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from flask import current_app
 from sqlalchemy.orm import Session
 
 from app.certificates.extension import current_issuer
 from app.certificates.services import public_reason_text
-from app.models import Certificate
+from app.models import Certificate, User
+from app.notifications import account_mails
 from app.notifications.outbox import queue
 
 #: the reminders before a certificate expires, in days; each is mailed once
@@ -48,3 +50,29 @@ def _mail_status_change(change: str):
 mail_revoked = _mail_status_change("revoked")
 mail_suspended = _mail_status_change("suspended")
 mail_reinstated = _mail_status_change("reinstated")
+
+
+# --- the account's mails (see app.notifications.account_mails) -------------------------------
+
+def mail_password_reset(_sender: Any, *, session: Session, user: User, now: datetime,
+                        **_: Any) -> None:
+    account_mails.queue_password_reset(session, user, now,
+                                       current_app.config["PASSWORD_RESET_MAX_AGE"])
+
+
+def mail_verification(_sender: Any, *, session: Session, user: User, now: datetime,
+                      **_: Any) -> None:
+    """A new account whose address is not confirmed yet gets the link that confirms it."""
+    account_mails.queue_verification(session, user, now,
+                                     current_app.config["EMAIL_TOKEN_MAX_AGE"])
+
+
+def mail_email_change(_sender: Any, *, session: Session, user: User, new_email: str,
+                      now: datetime, **_: Any) -> None:
+    account_mails.queue_email_change(session, user, new_email, now,
+                                     current_app.config["EMAIL_TOKEN_MAX_AGE"])
+
+
+def mail_account_exists(_sender: Any, *, session: Session, user: User, now: datetime,
+                        **_: Any) -> None:
+    account_mails.queue_account_exists(session, user, now)

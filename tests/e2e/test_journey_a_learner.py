@@ -1,5 +1,5 @@
-"""Journey (a): a learner registers, takes the course to the end, fails then passes the final
-exam, and downloads the signed certificate PDF."""
+"""Journey (a): a learner registers, confirms the address from the mailed link, takes the course
+to the end, fails then passes the final exam, and downloads the signed certificate PDF."""
 from __future__ import annotations
 
 import pytest
@@ -9,6 +9,7 @@ from app.certificates.codes import parse_code
 from tests.e2e.course_files import answer_attempt, answer_key, course_modules
 from tests.e2e.scene import Account
 from tests.e2e.support import Journey
+from tests.mailbox import links_in, path_of, sent_mails
 
 pytestmark = pytest.mark.browser
 
@@ -20,6 +21,8 @@ def test_learner_registers_studies_passes_the_exam_and_downloads_the_certificate
         open_journey, live_server, story):
     journey = open_journey("a-learner")
     register(journey, live_server.invite_token)
+    confirm_address(journey, live_server)
+    log_in(journey)
     enrol(journey)
     for module in course_modules(live_server.course_dir):
         for lesson in module.lessons:
@@ -58,6 +61,27 @@ def register(journey: Journey, invite_token: str) -> None:
         page.get_by_label("Repeat password").fill(LEARNER.password)
         page.get_by_role("button", name="Create account").click()
         expect(page.get_by_role("status")).to_contain_text("your account is ready")
+
+
+def confirm_address(journey: Journey, live_server) -> None:
+    """Open the link mailed on registration and confirm: certificates wait for it."""
+    def mailed_links(session) -> list[str]:
+        return [link for mail in sent_mails(live_server.app, to=LEARNER.email)
+                for link in links_in(mail) if "/verify-email/" in link]
+
+    links = live_server.call(mailed_links)
+    assert links, f"no confirmation link mailed to {LEARNER.email}"
+    page = journey.page
+    with journey.step("open the mailed link", expect="a button confirming the address"):
+        page.goto(path_of(links[-1]))
+        expect(page.get_by_role("heading", name="Confirm your address")).to_be_visible()
+    with journey.step("confirm the address", expect="the login page saying it is confirmed"):
+        page.get_by_role("button", name="Confirm this address").click()
+        expect(page.get_by_role("status")).to_contain_text("is confirmed as your address")
+
+
+def log_in(journey: Journey) -> None:
+    page = journey.page
     with journey.step("log in", expect="the learner's dashboard with their name"):
         page.get_by_label("Email").fill(LEARNER.email)
         page.get_by_label("Password", exact=True).fill(LEARNER.password)

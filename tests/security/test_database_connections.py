@@ -15,6 +15,7 @@ def test_every_config_checks_connections_before_use(config, monkeypatch):
     monkeypatch.setenv("SECRET_KEY", "k" * 48)
     monkeypatch.setenv("DATABASE_URL", "postgresql://db/okr")
     monkeypatch.setenv("RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379/0")
+    monkeypatch.setenv("MAIL_URL", "smtp://okr:secret@smtp.example.com:587")
     assert config.load()["SQLALCHEMY_ENGINE_OPTIONS"]["pool_pre_ping"] is True
 
 

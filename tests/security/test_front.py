@@ -45,6 +45,7 @@ API_CHECKS = [not_a_server_error, status_code_conformance, content_type_conforma
 def production_env(monkeypatch):
     monkeypatch.setenv("SECRET_KEY", "k" * 48)
     monkeypatch.setenv("DATABASE_URL", "postgresql://db/okr")
+    monkeypatch.setenv("MAIL_URL", "smtp://okr:secret@smtp.example.com:587")
     for name in ("RATELIMIT_STORAGE_URI", "SINGLE_WORKER", "TRUSTED_PROXIES"):
         monkeypatch.delenv(name, raising=False)
 

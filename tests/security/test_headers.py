@@ -25,7 +25,7 @@ def sample_url(app, rule: Rule, world, method: str = "GET") -> str:
         "slug": world.course.slug, "module_slug": "foundations", "lesson_slug": "origins",
         "quiz_key": "foundations", "attempt_id": world.attempt_a.id,
         "user_id": world.learner_a.id, "code": world.certificate_a.code,
-        "filename": "css/app.css",
+        "filename": "css/app.css", "token": "not-a-real-token",
         "path": {"courses.asset": "okr-cycle.svg", "authoring.draft_asset": "okr-cycle.svg"}.get(
             rule.endpoint, "course.md"),
     }

@@ -12,6 +12,7 @@ from config import MIN_SECRET_KEY_BYTES, ProductionConfig
 def production_env(monkeypatch):
     monkeypatch.setenv("DATABASE_URL", "postgresql://db/okr")
     monkeypatch.setenv("RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379/0")
+    monkeypatch.setenv("MAIL_URL", "smtp://okr:secret@smtp.example.com:587")
 
     def with_key(key: str) -> None:
         monkeypatch.setenv("SECRET_KEY", key)

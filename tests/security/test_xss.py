@@ -15,6 +15,7 @@ from app.certificates.services import live_certificate
 from app.courses.services import import_course
 from app.models import User
 from app.quizzes import services as quizzes
+from tests.mailbox import html_of, links_in, path_of, sent_mails
 from tests.security.markup import active_content, assert_neutral
 from tests.security.world import COURSE_SLUG, certify, course_with, study
 
@@ -41,9 +42,10 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # --- names ------------------------------------------------------------------------------------
 
 @pytest.fixture
-def marked_up_learner(db, browser, world) -> User:
+def marked_up_learner(app, db, browser, world) -> User:
     """A learner who registered with markup as their name, through the invitation link of
-    organisation A, and then earned the certificate."""
+    organisation A, confirmed the address from the mail (which shows the name as text), and
+    then earned the certificate."""
     token = world.hr_a.organisation.invite_token
     response = browser.post(f"/register?invite={token}", {
         "name": NAME, "email": "markup@example.com", "password": "Correct-Horse-42",
@@ -52,6 +54,10 @@ def marked_up_learner(db, browser, world) -> User:
     response = browser.post("/login", {"email": "markup@example.com",
                                        "password": "Correct-Horse-42"})
     assert_neutral(browser.get(response.location, follow_redirects=True), NAME_AS_TEXT)
+    mail = sent_mails(app, to="markup@example.com")[0]
+    assert "<script>" not in html_of(mail) and NAME_AS_TEXT in html_of(mail)
+    link = next(path_of(url) for url in links_in(mail) if "/verify-email/" in url)
+    assert browser.post(link, {}, token_from=link).status_code == 302
     user = db.session.scalar(select(User).where(User.email == "markup@example.com"))
     certify(db, user, world.course)
     return user
