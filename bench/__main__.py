@@ -5,6 +5,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import subprocess
 import sys
 import time
@@ -20,7 +21,11 @@ SCENARIOS = {
     "certificate": ("bench.scenarios_certificates", "certificate_render"),
     "bulk": ("bench.scenarios_certificates", "bulk_issuance"),
     "scale": ("bench.scenarios_scale", "scale"),
+    "mail_queue": ("bench.scenarios_mail", "mail_queue"),
+    "mail_reminders": ("bench.scenarios_mail", "mail_reminders"),
 }
+#: which run line of the results block each table row comes from (see `merge`)
+ROWS_MARK = "<!-- bench:rows"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -42,12 +47,13 @@ def main(argv: list[str] | None = None) -> int:
             print(child.stderr[-3000:], file=sys.stderr)
             raise SystemExit(f"scenario {name} failed")
         row = json.loads(child.stdout.strip().splitlines()[-1])
+        row["scenario"] = name
         rows.append(row)
-        print(f"{name}: {row['ratio']:.2f}x ({'ok' if row['ok'] else 'OVER BUDGET'})",
-              file=sys.stderr)
+        print(f"{name}: {_ratio(row)} ({_verdict(row)})", file=sys.stderr)
     table = report(rows, " ".join(["make bench"] + (argv or sys.argv[1:])))
     print(table)
-    write_results(table)
+    # a run of some scenarios keeps the other rows of the last results, with their run's line
+    write_results(merge(table, previous_results()) if args.only else table)
     return 0 if all(row["ok"] for row in rows) else 1
 
 
@@ -84,8 +90,65 @@ def report(rows: list[dict], command: str) -> str:
     ]
     for row in rows:
         lines.append(f"| {row['name']} | {row['measured']} | {row['baseline']} | "
-                     f"{row['ratio']:.2f}x | {row['budget']} | {'yes' if row['ok'] else 'no'} |")
+                     f"{_ratio(row)} | {row['budget']} | {_verdict(row, 'yes', 'no')} |")
+    lines.append(_rows_mark([(row.get("scenario", ""), 0) for row in rows]))
     return "\n".join(lines)
+
+
+def _rows_mark(origins: list[tuple[str, int]]) -> str:
+    """`<!-- bench:rows lesson=0 verify=1 -->`: each row's scenario and run line."""
+    return f"{ROWS_MARK} {' '.join(f'{name}={run}' for name, run in origins)} -->"
+
+
+def _read_mark(line: str) -> list[tuple[str, int]]:
+    pairs = [item.split("=", 1) for item in line[len(ROWS_MARK):].strip(" ->").split()]
+    return [(name, int(run)) for name, run in pairs]
+
+
+def _ratio(row: dict) -> str:
+    return "n/a" if row.get("ratio") is None else f"{row['ratio']:.2f}x"
+
+
+def _verdict(row: dict, within: str = "ok", over: str = "OVER BUDGET") -> str:
+    return "skipped" if row.get("skipped") else within if row["ok"] else over
+
+
+def previous_results() -> tuple[list[str], list[tuple[str, int, str]]]:
+    """The run lines of the results block, and its table rows as (scenario, run line, text)."""
+    text = RESULTS_FILE.read_text() if RESULTS_FILE.exists() else ""
+    if START not in text or END not in text.split(START, 1)[1]:
+        return [], []
+    lines = text.split(START, 1)[1].split(END, 1)[0].strip().splitlines()
+    runs = [re.sub(r" Rows: [^.]*\.$", "", line) for line in lines if line.startswith("Run ")]
+    table = [line for line in lines if line.startswith("| ")][1:]  # not the column names
+    mark = next((line for line in lines if line.startswith(ROWS_MARK)), None)
+    if mark is not None:
+        origins = _read_mark(mark)
+    else:  # written before rows were marked: one run, its scenarios in their order
+        only = re.search(r"--only[ =]([\w,]+)", runs[0]) if runs else None
+        origins = [(name, 0) for name in (only.group(1).split(",") if only else SCENARIOS)]
+    return runs, [(name, run, row) for (name, run), row in zip(origins, table)]
+
+
+def merge(table: str, previous: tuple[list[str], list[tuple[str, int, str]]]) -> str:
+    """This run's table with the previous rows of the scenarios it did not run, in the order
+    of SCENARIOS; when rows come from several runs, each run line names its rows."""
+    lines = table.splitlines()
+    fresh = {name: (0, row) for (name, _), row in zip(
+        _read_mark(lines[-1]), [line for line in lines if line.startswith("| ")][1:])}
+    old_runs, old_rows = previous
+    kept = {name: (run, row) for name, run, row in old_rows if name not in fresh}
+    still = sorted({run for run, _ in kept.values()})  # earlier runs that keep a row
+    runs = [lines[0]] + [old_runs[run] for run in still]
+    merged = {**{name: (1 + still.index(run), row) for name, (run, row) in kept.items()},
+              **fresh}
+    order = [name for name in SCENARIOS if name in merged] + \
+        [name for name in merged if name not in SCENARIOS]
+    if len(runs) > 1:
+        runs = [f"{line} Rows: {', '.join(n for n in order if merged[n][0] == number)}."
+                for number, line in enumerate(runs)]
+    return "\n".join([*runs, "", *lines[2:4], *(merged[name][1] for name in order),
+                      _rows_mark([(name, merged[name][0]) for name in order])])
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session, defer
+from sqlalchemy.orm import Session, defer, joinedload
 
 from app import events
 from app.audit import record
@@ -52,7 +52,7 @@ def announce_expiring(session: Session, now: datetime, within_days: int) -> list
         raise ValueError("within_days must not be negative")
     until = now + timedelta(days=within_days)
     expiring = list(session.scalars(
-        select(Certificate).options(defer(Certificate.pdf))
+        select(Certificate).options(defer(Certificate.pdf), joinedload(Certificate.user))
         .where(Certificate.status == ACTIVE, Certificate.expires_at > now,
                Certificate.expires_at <= until)
         .order_by(Certificate.expires_at, Certificate.id)))

@@ -11,13 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import JSON, bindparam, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from app.jobs import after_commit
 from app.models import User
+from app.models.base import UTCDateTime
 from app.models.notifications import (
     ESSENTIAL, FAILED, OPTIONAL_CATEGORIES, PENDING, SENDING, SENT, SKIPPED, STATUSES, Notification,
 )
@@ -45,6 +44,17 @@ class RetryPolicy:
         return min(self.first_delay_seconds * 2 ** max(attempts - 1, 0), self.max_delay_seconds)
 
 
+#: one statement for both databases (SQLite 3.35+ and PostgreSQL), written as text because the
+#: dialects' INSERT … ON CONFLICT constructs are compiled again on every call, which cost more
+#: than the insert itself; an existing key inserts nothing and returns no id
+_INSERT = text(
+    "INSERT INTO notifications (kind, category, recipient, user_id, context, idempotency_key, "
+    "status, attempts, next_attempt_at, created_at) "
+    "VALUES (:kind, :category, :recipient, :user_id, :context, :key, :status, 0, :now, :now) "
+    "ON CONFLICT (idempotency_key) DO NOTHING RETURNING id"
+).bindparams(bindparam("context", type_=JSON), bindparam("now", type_=UTCDateTime))
+
+
 def queue(session: Session, *, kind: str, to: str, key: str, now: datetime,
           user: User | None = None, context: dict | None = None,
           category: str = ESSENTIAL) -> int | None:
@@ -58,14 +68,9 @@ def queue(session: Session, *, kind: str, to: str, key: str, now: datetime,
             raise ValueError(f"unknown mail category {category!r}")
         if user is not None and not user.wants_mail(category):
             return None
-    values = dict(kind=kind, category=category, recipient=to, user_id=user.id if user else None,
-                  context=context or {}, idempotency_key=key, status=PENDING, attempts=0,
-                  next_attempt_at=now, created_at=now)
-    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = (insert(Notification).values(**values)
-                 .on_conflict_do_nothing(index_elements=["idempotency_key"])
-                 .returning(Notification.id))
-    notification_id = session.execute(statement).scalar()
+    notification_id = session.execute(_INSERT, dict(
+        kind=kind, category=category, recipient=to, user_id=user.id if user else None,
+        context=context or {}, key=key, status=PENDING, now=now)).scalar()
     if notification_id is not None:
         after_commit(session, DELIVER_JOB, notification_id=notification_id)
     return notification_id
