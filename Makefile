@@ -52,9 +52,13 @@ $(AXE_CORE): package.json package-lock.json
 	npm ci --ignore-scripts --no-audit --no-fund
 	touch $@
 
+# on SQLite the suite runs in two processes (pytest-xdist, a test file per process at a time);
+# on a server database (DATABASE_URL) in one, as every test empties the same tables
+TEST_WORKERS ?= $(if $(DATABASE_URL)$(TEST_DATABASE_URL),0,2)
+
 test: install-dev $(BROWSER_CHECKS)
 	$(BIN)/lint-imports --no-cache
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 bench: install-dev
 	$(BIN)/python -m bench $(BENCH_ARGS)

@@ -1,15 +1,18 @@
-"""Moodle GIFT question banks, turned into our quiz dialect.
+"""Moodle GIFT question banks, turned into our quiz dialect, read as Moodle reads them.
 
-Supported: multiple choice (`{=right ~wrong}`), multiple response (several answers with positive
-weights, `{~%50%a ~%50%b ~%-100%c}`), true/false (`{T}`, `{FALSE}`), and numeric answers with a
-tolerance (`{#3.14:0.01}`) or a range (`{#1..5}`). Every other GIFT question type (essay,
-matching, short answer, descriptions, several answer blocks) is reported with its line, never
-dropped in silence; so is anything our dialect cannot keep (partial credit on a single answer,
-per-answer feedback). Errors mean a question was not converted; warnings mean it was, with the
+Supported: multiple choice (`{=right ~wrong}`), multiple response (no answer marked `=`, several
+with positive weights: `{~%50%a ~%50%b ~%-100%c}`), true/false (`{T}`, `{FALSE#wrong#right}`)
+and numeric answers (`{#3.14:0.01}`, `{#1..5}`, several `=` answers, `~` feedback), also as
+missing-word questions; the `[html]`, `[moodle]`, `[plain]` and `[markdown]` formats become
+Markdown that shows what Moodle shows. Every other GIFT question type (essay, matching, short
+answer, descriptions, several answer blocks) is reported with its line, never dropped in silence;
+so is anything our dialect cannot keep (partial credit, penalties, per-answer feedback, HTML it
+cannot show). Errors mean a question was not converted; warnings mean it was, with the
 simplification they describe. The work is split between :mod:`app.authoring.gift_syntax`
-(blocks and escapes), :mod:`app.authoring.gift_questions` (one question) and
-:mod:`app.authoring.gift_writing` (our dialect); it grows linearly with the file, whose size
-is capped by `MAX_GIFT_BYTES`.
+(blocks, escapes, weights), :mod:`app.authoring.gift_text` and :mod:`app.authoring.gift_markdown`
+(formats, Markdown), :mod:`app.authoring.gift_questions` and :mod:`app.authoring.gift_numeric`
+(one question) and :mod:`app.authoring.gift_writing` (our dialect); it grows linearly with the
+file, whose size is capped by `MAX_GIFT_BYTES`.
 """
 from __future__ import annotations
 

@@ -1,32 +1,34 @@
-"""Reading one GIFT question: its name, text and answer block, into a `GiftQuestion`.
+"""Reading one GIFT question as Moodle does: its name, text and answer block, into a `GiftQuestion`.
 
-Supported: multiple choice (`{=right ~wrong}`), multiple response (several answers with positive
-weights), true/false (`{T}`, `{FALSE}`), numeric answers with a tolerance (`{#3.14:0.01}`) or a
-range (`{#1..5}`), and missing-word questions (text after the answer block). Anything else raises
-`GiftSkip` with the reason and its line; what our quizzes cannot keep (partial credit on a
-single answer, per-answer feedback) becomes a warning on the question.
+Moodle tells the type from the answer block (general feedback `####...` set aside): `{}` is an
+essay, `{#...}` numeric, a block with `~` multiple choice, `=` with `->` matching, `T`, `F`,
+`TRUE` or `FALSE` true/false, anything else short answer; text without a block is a description.
+Text after the block makes a missing-word question (the block becomes a blank in the text).
+Multiple choice is single choice when an answer is marked `=`, multiple response (checkboxes)
+when none is. We convert multiple choice, true/false and numeric questions
+(:mod:`app.authoring.gift_numeric`); the other types raise `GiftSkip` with the reason and line.
+What our quizzes cannot keep (partial credit, penalties, feedback per answer, HTML they cannot
+show) becomes a warning on the question.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
-from decimal import Decimal, DecimalException
+from decimal import Decimal
 
+from app.authoring.gift_numeric import read_numeric
 from app.authoring.gift_syntax import (
-    GiftBlock, GiftProblem, GiftSkip, clean_text, find_unescaped, split_marked, strip_tags,
+    GiftBlock, GiftProblem, GiftSkip, find_unescaped, read_weight, rfind_unescaped, split_marked,
     unescape,
 )
+from app.authoring.gift_text import BLANK_MARK, Format, GiftText, convert_text
 from app.courses.quiz_spec import QuestionKind
 
-_FORMAT_RE = re.compile(r"^\s*\[(html|moodle|plain|markdown)\]", re.IGNORECASE)
-_WEIGHT_RE = re.compile(r"^\s*%(-?\d+(?:\.\d+)?)%")
 _TRUE_FALSE = {"t": True, "true": True, "f": False, "false": False}
-_BLANK = "_____"
 
 
 @dataclass
 class GiftAnswer:
-    """One answer of a choice or numeric question."""
+    """One answer of a choice question (text and feedback as Markdown)."""
 
     marker: str
     weight: Decimal
@@ -37,20 +39,29 @@ class GiftAnswer:
 
 @dataclass
 class GiftQuestion:
-    """A GIFT question on its way to a `QuestionSpec`."""
+    """A GIFT question on its way to a `QuestionSpec` (texts as Markdown)."""
 
     line: int
     title: str
-    stem: str
+    stem: str = ""
+    body: str = ""
+    format: Format = "moodle"
     kind: QuestionKind = "single"
     options: list[tuple[str, bool]] = field(default_factory=list)
     answer: Decimal | None = None
     tolerance: Decimal = Decimal(0)
     explanation: str = ""
     warnings: list[GiftProblem] = field(default_factory=list)
+    dropped_html: set[str] = field(default_factory=set)
 
-    def warn(self, message: str) -> None:
-        self.warnings.append(GiftProblem(self.line, message, "warning"))
+    def warn(self, message: str, line: int | None = None) -> None:
+        self.warnings.append(GiftProblem(line or self.line, message, "warning"))
+
+    def text(self, raw: str) -> GiftText:
+        """A part of the question (answer, feedback) in its own format, else the question's."""
+        converted = convert_text(raw, self.format)
+        self.dropped_html |= converted.dropped
+        return converted
 
 
 # --- one question -----------------------------------------------------------------------------
@@ -67,10 +78,6 @@ def read_question(block: GiftBlock) -> GiftQuestion:
             raise GiftSkip(block.first_line, "the question name is not closed: write ::Name:: "
                                              "before the question text")
         title, body_start = unescape(text[opening + 2:closing]).strip(), closing + 2
-    fmt = _FORMAT_RE.match(text[body_start:])
-    is_html = bool(fmt and fmt.group(1).lower() == "html")
-    if fmt:
-        body_start += fmt.end()
     opening = find_unescaped(text, "{", body_start)
     if opening < 0:
         raise GiftSkip(block.first_line, "a description (text without an answer block {...}) "
@@ -84,51 +91,56 @@ def read_question(block: GiftBlock) -> GiftQuestion:
         raise GiftSkip(block.line_at(closing + 1 + find_unescaped(after, "{")),
                        "several answer blocks in one question (embedded answers) are not "
                        "supported")
-    question = GiftQuestion(block.first_line, title,
-                            _stem(text[body_start:opening], after, is_html))
-    if is_html:
-        question.warn("HTML formatting was removed from the question text")
+    question = GiftQuestion(block.first_line, title)
+    _read_text(question, text[body_start:opening], after)
     if not question.stem:
         raise GiftSkip(block.first_line, "the question has no text")
-    _read_answers(question, block, text[opening + 1:closing], opening + 1, is_html)
+    _read_answers(question, block, text[opening + 1:closing], opening + 1)
+    if question.dropped_html:
+        question.warn("HTML the quiz cannot show was removed: " + ", ".join(
+            f"<{name}>" for name in sorted(question.dropped_html)) + " (check the text)")
     return question
 
 
-def _stem(before: str, after: str, is_html: bool) -> str:
-    """The question text; with text after the answers, the answers fill a blank (missing word)."""
-    text = unescape(before) if not after.strip() else f"{unescape(before).rstrip()} {_BLANK} " \
-        f"{unescape(after).lstrip()}"
-    if is_html:
-        text = strip_tags(text)
-    lines = [" ".join(part.split()) for part in text.split("\n")]
-    return "\n".join(line for line in lines if line)
+def _read_text(question: GiftQuestion, before: str, after: str) -> None:
+    """The question text: its first line is the heading, the rest the text under it; with text
+    after the answers, the answers are a blank in the sentence (missing word)."""
+    raw = before.replace(BLANK_MARK, "")
+    if after.strip():
+        raw = f"{raw.rstrip()} {BLANK_MARK} {after.replace(BLANK_MARK, '').lstrip()}"
+    converted = question.text(raw)
+    question.format = converted.format
+    if converted.lines:
+        question.stem = converted.lines[0]
+        question.body = "\n".join(converted.lines[1:]).strip("\n")
 
 
-def _read_answers(question: GiftQuestion, block: GiftBlock, answers: str, offset: int,
-                  is_html: bool) -> None:
-    """Classify the answer block and read it into the question."""
-    feedback_at = find_unescaped(answers, "####")
+def _read_answers(question: GiftQuestion, block: GiftBlock, answers: str, offset: int) -> None:
+    """Classify the answer block as Moodle does and read it into the question."""
+    feedback_at = rfind_unescaped(answers, "####")
     if feedback_at >= 0:
-        question.explanation = clean_text(answers[feedback_at + 4:], is_html)
+        question.explanation = question.text(answers[feedback_at + 4:]).block
         answers = answers[:feedback_at]
     content = answers.strip()
     line = question.line
     if not content:
         raise GiftSkip(line, "essay questions (an empty answer block {}) are not supported")
     if content.startswith("#"):
-        _read_numeric(question, block, answers, offset, is_html)
-    elif _head(content).lower() in _TRUE_FALSE:
-        _read_true_false(question, content, is_html)
-    elif find_unescaped(content, "->") >= 0 and content.startswith("="):
-        raise GiftSkip(line, "matching questions (=item -> match) are not supported")
+        reading = read_numeric(block, answers, offset, lambda raw: question.text(raw).block)
+        question.kind, question.answer = "numeric", reading.value
+        question.tolerance = reading.tolerance
+        for note_line, note in reading.notes:
+            question.warn(note, note_line)
+        _choose_explanation(question, reading.right_feedback, reading.other_feedback)
     elif find_unescaped(content, "~") >= 0:
-        _read_choice(question, block, answers, offset, is_html)
-    elif content.startswith("="):
+        _read_choice(question, block, answers, offset)
+    elif find_unescaped(content, "=") >= 0 and find_unescaped(content, "->") >= 0:
+        raise GiftSkip(line, "matching questions (=item -> match) are not supported")
+    elif _head(content).lower() in _TRUE_FALSE:
+        _read_true_false(question, content)
+    else:
         raise GiftSkip(line, "short answer questions ({=answer}) are not supported: learners "
                              "would type free text")
-    else:
-        raise GiftSkip(line, f"cannot read the answers '{content[:40]}': start each answer "
-                             "with = (right) or ~ (wrong), or use T/F or #number")
 
 
 def _head(content: str) -> str:
@@ -137,70 +149,62 @@ def _head(content: str) -> str:
     return (content if cut < 0 else content[:cut]).strip()
 
 
-def _read_true_false(question: GiftQuestion, content: str, is_html: bool) -> None:
-    """`{T}`, `{FALSE#feedback if wrong#feedback if right}`."""
+def _read_true_false(question: GiftQuestion, content: str) -> None:
+    """`{T}`, `{FALSE#feedback if wrong#feedback if right}` (Moodle's order)."""
     truth = _TRUE_FALSE[_head(content).lower()]
-    feedback = [clean_text(part, is_html) for _, part, _ in split_marked(content, "#")]
-    wrong_feedback = feedback[0] if feedback else ""
-    right_feedback = feedback[1] if len(feedback) > 1 else ""
+    wrong = right = ""
+    first = find_unescaped(content, "#")
+    if first >= 0:
+        second = find_unescaped(content, "#", first + 1)
+        wrong = question.text(content[first + 1:second if second >= 0 else len(content)]).block
+        right = question.text(content[second + 1:]).block if second >= 0 else ""
     question.kind = "true_false"
     question.options = [("True", truth), ("False", not truth)]
-    _choose_explanation(question, [right_feedback, wrong_feedback])
+    _choose_explanation(question, [right], [wrong])
 
 
-def _read_weight(text: str, line: int) -> tuple[Decimal | None, str]:
-    """`%50%rest` -> (50, "rest"); no weight -> (None, text)."""
-    match = _WEIGHT_RE.match(text)
-    if not match:
-        if text.lstrip().startswith("%"):
-            raise GiftSkip(line, f"the weight in '{text.strip()[:30]}' must be a percentage "
-                                 "such as %50% or %-100%")
-        return None, text
-    weight = Decimal(match.group(1))
-    if not -100 <= weight <= 100:
-        raise GiftSkip(line, f"the weight {weight}% must be between -100% and 100%")
-    return weight, text[match.end():]
-
-
-def _parse_answers(block: GiftBlock, answers: str, offset: int, markers: str,
-                   is_html: bool) -> list[GiftAnswer]:
+def _parse_answers(question: GiftQuestion, block: GiftBlock, answers: str,
+                   offset: int) -> list[GiftAnswer]:
     """The `=`/`~` answers of a block, with weights, feedback and lines."""
-    lead = answers[:next((o for _, _, o in split_marked(answers, markers)), len(answers))]
-    if lead.strip():
-        raise GiftSkip(block.line_at(offset), f"unexpected text '{lead.strip()[:30]}' before "
-                                              "the first answer: start each answer with = or ~")
+    marked = split_marked(answers, "=~")
+    lead_end = marked[0][2] if marked else len(answers)
+    parts = [(marker, text, at) for marker, text, at in marked]
+    if answers[:lead_end].strip():  # Moodle reads it as one more answer, unmarked
+        question.warn(f"the text '{answers[:lead_end].strip()[:30]}' before the first answer "
+                      "is read as a wrong answer, as Moodle does: start each answer with = or ~",
+                      block.line_at(offset))
+        parts.insert(0, ("~", answers[:lead_end], 0))
     parsed = []
-    for marker, text, at in split_marked(answers, markers):
+    for marker, text, at in parts:
         line = block.line_at(offset + at)
-        weight, text = _read_weight(text, line)
+        weight, text = read_weight(text, line)
         cut = find_unescaped(text, "#")
         answer_text, feedback = (text, "") if cut < 0 else (text[:cut], text[cut + 1:])
         if weight is None:
             weight = Decimal(100) if marker == "=" else Decimal(0)
-        parsed.append(GiftAnswer(marker, weight, clean_text(answer_text, is_html),
-                                 clean_text(feedback, is_html), line))
+        parsed.append(GiftAnswer(marker, weight, question.text(answer_text).inline,
+                                 question.text(feedback).block if feedback.strip() else "", line))
     return parsed
 
 
-def _read_choice(question: GiftQuestion, block: GiftBlock, answers: str, offset: int,
-                 is_html: bool) -> None:
-    """Multiple choice or multiple response, from the answers' markers and weights."""
-    options = _parse_answers(block, answers, offset, "=~", is_html)
+def _read_choice(question: GiftQuestion, block: GiftBlock, answers: str, offset: int) -> None:
+    """Single choice or multiple response: Moodle's checkboxes unless an answer is marked `=`."""
+    options = _parse_answers(question, block, answers, offset)
     _check_options(question, options)
     right = [a for a in options if a.weight > 0]
     full = [a for a in right if a.weight == 100]
-    if len(full) == 1 or len(right) == 1:
+    moodle_single = any(a.marker == "=" for a in options)
+    if len(right) == 1 or (moodle_single and len(full) == 1):
         keep = full[0] if full else right[0]
-        _single_choice_notes(question, keep, right, options)
+        _single_choice_notes(question, keep, right, options, moodle_single)
         question.options = [(a.text, a is keep) for a in options]
     else:
         _multiple_response_notes(question, right, full)
         question.kind = "multiple"
         question.options = [(a.text, a.weight > 0) for a in options]
-    correct = [a.feedback for a, (_, is_right) in zip(options, question.options) if is_right]
-    kept = set(correct)
-    others = [a.feedback for a in options if a.feedback not in kept]
-    _choose_explanation(question, correct + others)
+    correct = [is_right for _, is_right in question.options]
+    _choose_explanation(question, [a.feedback for a, ok in zip(options, correct) if ok],
+                        [a.feedback for a, ok in zip(options, correct) if not ok])
 
 
 def _check_options(question: GiftQuestion, options: list[GiftAnswer]) -> None:
@@ -220,23 +224,26 @@ def _check_options(question: GiftQuestion, options: list[GiftAnswer]) -> None:
 
 
 def _single_choice_notes(question: GiftQuestion, keep: GiftAnswer, right: list[GiftAnswer],
-                         options: list[GiftAnswer]) -> None:
+                         options: list[GiftAnswer], moodle_single: bool) -> None:
     """Warn about what a single-choice question cannot keep."""
+    if not moodle_single:
+        question.warn("Moodle shows this question with checkboxes (no answer is marked =), but "
+                      "with one right answer our quizzes ask for a single choice")
     if keep.weight < 100:
         question.warn(f"the only right answer '{keep.text}' carries {keep.weight}%: imported as "
                       "fully right")
     for other in right:
         if other is not keep:
             question.warn(f"partial credit for '{other.text}' ({other.weight}%) is dropped: it "
-                          "becomes a wrong answer")
-    if any(a.weight < 0 for a in options):
+                          "becomes a wrong answer", other.line)
+    if moodle_single and any(a.weight < 0 for a in options):
         question.warn("negative weights (penalties) are dropped: a wrong answer scores 0")
 
 
 def _multiple_response_notes(question: GiftQuestion, right: list[GiftAnswer],
                              full: list[GiftAnswer]) -> None:
     """Warn where Moodle's weights and our multiple-response scoring differ."""
-    if full:
+    if len(full) > 1:
         question.warn(f"{len(full)} answers are each worth 100% (any one scores full marks in "
                       "Moodle): imported as 'select all that apply'")
         return
@@ -249,61 +256,12 @@ def _multiple_response_notes(question: GiftQuestion, right: list[GiftAnswer],
         question.warn(f"the right answers' weights add up to {total}%, not 100%")
 
 
-def _read_numeric(question: GiftQuestion, block: GiftBlock, answers: str, offset: int,
-                  is_html: bool) -> None:
-    """`#value`, `#value:tolerance`, `#min..max`, or several `#=...` answers with weights."""
-    start = answers.index("#") + 1
-    body = answers[start:]
-    if body.strip().startswith("="):
-        parsed = _parse_answers(block, body, offset + start, "=~", is_html)
-        wrong = [a for a in parsed if a.marker == "~"]
-        parsed = [a for a in parsed if a.marker == "="]
-        if wrong:
-            question.warn("feedback for wrong numeric answers (~) is dropped")
-    else:
-        cut = find_unescaped(body, "#")
-        text, feedback = (body, "") if cut < 0 else (body[:cut], body[cut + 1:])
-        parsed = [GiftAnswer("=", Decimal(100), unescape(text).strip(),
-                             clean_text(feedback, is_html), block.line_at(offset + start))]
-    full = [a for a in parsed if a.weight == 100]
-    if not full:
-        raise GiftSkip(question.line, "the numeric question has no answer worth 100%")
-    if len(full) > 1:
-        raise GiftSkip(full[1].line, "several fully right numeric answers: our quizzes accept "
-                                     "one value with a tolerance, keep one of them")
-    question.kind = "numeric"
-    question.answer, question.tolerance = _numeric_value(full[0])
-    for other in parsed:
-        if other is not full[0]:
-            question.warn(f"partial credit for '{other.text}' ({other.weight}%) is dropped")
-    others = [a.feedback for a in parsed if a is not full[0]]
-    _choose_explanation(question, [full[0].feedback] + others)
-
-
-def _numeric_value(answer: GiftAnswer) -> tuple[Decimal, Decimal]:
-    """(value, tolerance) from `3.14:0.01`, `1..5` (midpoint, half-width) or `42`."""
-    text = answer.text.strip()
-    try:
-        if ".." in text:
-            low, high = (Decimal(part.strip()) for part in text.split("..", 1))
-            if low > high:
-                raise GiftSkip(answer.line, f"the range {text} runs backwards: write min..max")
-            return (low + high) / 2, (high - low) / 2
-        value, _, tolerance = text.partition(":")
-        tolerance_value = Decimal(tolerance.strip()) if tolerance.strip() else Decimal(0)
-        if tolerance_value < 0:
-            raise GiftSkip(answer.line, f"the tolerance in {text} must be 0 or more")
-        return Decimal(value.strip()), tolerance_value
-    except (DecimalException, ValueError):
-        raise GiftSkip(answer.line, f"'{text}' is not a number, a number:tolerance or a "
-                                    "min..max range") from None
-
-
-def _choose_explanation(question: GiftQuestion, candidates: list[str]) -> None:
-    """General feedback wins, else the right answer's; other answer feedback is reported."""
-    feedback = [text for text in candidates if text]
-    if not question.explanation and feedback:
-        question.explanation = feedback.pop(0)
-    if feedback:
-        question.warn(f"{len(feedback)} answer-specific feedback text(s) dropped: a quiz question "
+def _choose_explanation(question: GiftQuestion, right: list[str], others: list[str]) -> None:
+    """General feedback wins, else the right answer's feedback. Feedback written for other
+    answers ("Completely wrong") would mislead the learners who answered right: reported."""
+    if not question.explanation:
+        question.explanation = next((text for text in right if text), "")
+    dropped = [text for text in right + others if text and text != question.explanation]
+    if dropped:
+        question.warn(f"{len(dropped)} answer-specific feedback text(s) dropped: a quiz question "
                       "has one explanation")

@@ -1,22 +1,24 @@
-"""Reading GIFT text: question blocks, escapes, markers and the problems worth telling.
+"""Reading GIFT text: question blocks, escapes, weights and the problems worth telling.
 
 A GIFT file is a list of questions separated by blank lines; `//` lines are comments and
-`$CATEGORY:` lines name a Moodle category. Inside a question a backslash escapes the next
-character, and `{ } = ~ # ::` carry meaning only when unescaped. Every helper here makes one
-pass over its text (no pattern that can backtrack over the whole input), so the work grows with
-the size of the file and nothing else.
+`$CATEGORY:` lines name a Moodle category. Inside a question `{ } = ~ # :` carry meaning only
+when unescaped. As in Moodle, `\\~ \\= \\# \\{ \\} \\:` stand for the character, `\\n` for a line
+break and `\\\\` for a backslash; any other backslash is text. Every helper here makes one pass
+over its text (no pattern that can backtrack over the whole input), so the work grows with the
+size of the file and nothing else.
 """
 from __future__ import annotations
 
-import html
 import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Literal
 
 Severity = Literal["error", "warning"]
-_ESCAPE_RE = re.compile(r"\\(.)", re.DOTALL)
+_ESCAPE_RE = re.compile(r"\\([\\~=#{}:n])")
 _ESCAPES = {"n": "\n"}
+_WEIGHT_RE = re.compile(r"^\s*%(-?\d+(?:\.\d+)?)%")
 
 
 @dataclass(frozen=True)
@@ -119,31 +121,30 @@ def split_marked(text: str, markers: str) -> list[tuple[str, str, int]]:
     return parts
 
 
+def rfind_unescaped(text: str, token: str) -> int:
+    """The offset of the last `token` in `text` outside backslash escapes, or -1 (as Moodle's
+    strrpos: in `#####` the last `####` starts at 1)."""
+    found, at = -1, find_unescaped(text, token)
+    while at >= 0:  # `at` holds an unescaped character, so `at + 1` starts outside an escape
+        found, at = at, find_unescaped(text, token, at + 1)
+    return found
+
+
 def unescape(text: str) -> str:
-    r"""GIFT escapes: `\~ \= \# \{ \} \: \\` stand for the character, `\n` for a line break."""
+    r"""Moodle's GIFT escapes: `\~ \= \# \{ \} \:` and `\\` stand for the character, `\n` for
+    a line break; a backslash before anything else stays."""
     return _ESCAPE_RE.sub(lambda m: _ESCAPES.get(m.group(1), m.group(1)), text)
 
 
-def strip_tags(text: str) -> str:
-    """HTML tags (`<` up to the next `>`, not empty) replaced by spaces, entities decoded."""
-    pieces: list[str] = []
-    kept = search = 0
-    while (opening := text.find("<", search)) >= 0:
-        closing = text.find(">", opening + 1)
-        if closing < 0:  # no `>` further on: no later `<` starts a tag either
-            break
-        if closing == opening + 1:  # `<>` is not a tag
-            search = closing
-            continue
-        pieces += (text[kept:opening], " ")
-        kept = search = closing + 1
-    pieces.append(text[kept:])
-    return html.unescape("".join(pieces))
-
-
-def clean_text(text: str, is_html: bool) -> str:
-    """Unescaped text on one line (HTML tags removed when the question says [html])."""
-    text = unescape(text)
-    if is_html:
-        text = strip_tags(text)
-    return " ".join(text.split())
+def read_weight(text: str, line: int) -> tuple[Decimal | None, str]:
+    """`%50%rest` -> (50, "rest"); no weight -> (None, text)."""
+    match = _WEIGHT_RE.match(text)
+    if not match:
+        if text.lstrip().startswith("%"):
+            raise GiftSkip(line, f"the weight in '{text.strip()[:30]}' must be a percentage "
+                                 "such as %50% or %-100%")
+        return None, text
+    weight = Decimal(match.group(1))
+    if not -100 <= weight <= 100:
+        raise GiftSkip(line, f"the weight {weight}% must be between -100% and 100%")
+    return weight, text[match.end():]

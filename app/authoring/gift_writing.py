@@ -69,13 +69,12 @@ class QuestionIds:
 
 def question_spec(question: GiftQuestion, question_id: str) -> QuestionSpec:
     """The `QuestionSpec` the dialect writer needs."""
-    stem, _, body = question.stem.partition("\n")
     options = tuple(OptionSpec(chr(ord("a") + i) if i < 26 else f"o{i}", text, correct)
                     for i, (text, correct) in enumerate(question.options))
     # `{#` in a heading reads as the start of a question id; `{\#` shows the same characters.
     return QuestionSpec(
         id=question_id, section_id=None, kind=question.kind,
-        stem_md=stem.replace("{#", "{\\#"), body_md=body,
+        stem_md=question.stem.replace("{#", "{\\#"), body_md=question.body,
         options=options, answer=float(question.answer) if question.answer is not None else None,
         tolerance=float(question.tolerance), explanation_md=question.explanation,
         line=question.line)

@@ -34,7 +34,7 @@ MAX_ADDRESSES = 500
 RESEND_AFTER = timedelta(hours=24)
 #: how long the link in an invitation mail works
 TOKEN_MAX_AGE = timedelta(days=30)
-TOKEN_SALT = "invitation"
+TOKEN_SALT = "invitation"  # nosec B105: a signing salt that names the token's purpose, not a secret
 #: what became of an invitation, from the first step to the last
 STATUSES = ("invited", "joined", "started", "certified")
 #: an entry of a pasted list: separated by newlines, commas or semicolons, except inside quotes

@@ -81,10 +81,19 @@ HOSTILE: dict[str, Callable[[], str]] = {
                   "~i ~j ~k ~l ~m ####why}"),
     "many numeric questions": lambda: _bank(
         lambda n: f"::N {n}::How many {n}?{{#=1:0#a =%50%2:1#b =%25%3:2#c ~4#d ~5 ####why}}"),
+    "many numeric questions with wrong-answer feedback": lambda: _bank(
+        lambda n: f"::W {n}::How many {n}?{{#=1..2#a =1.5:1#b =%50%0..9#c ~#wrong ####why}}"),
+    "many html questions": lambda: _bank(
+        lambda n: f"[html]<p>W<b>{n}</b></p><img>{{=<i>a</i>#<b>k</b> ~b<br>c ~%50%&lt;d "
+                  "~[plain]<e> ~[markdown]*f*}"),
+    "many questions of markdown signs": lambda: _bank(
+        lambda n: f"Q {n} *_[`<a&b;|\\n- x\\n1. y\\n> z{{=2*3 ~a_b ~[c](d)}}"),
     "many questions of one name": lambda: _bank(lambda n: "::Same::Same?{T}"),
     "many questions of long text": lambda: _bank(lambda n: "Q\n" + "line\n" * 18 + "{T}"),
-    "many questions with headings": lambda: _bank(lambda n: "Q\n# part\n## x\n{T}"),
-    "many questions with open fences": lambda: _bank(lambda n: "Q\n```\n{T}"),
+    "many questions with headings": lambda: _bank(lambda n: "[markdown]Q\n# part\n## x\n{T}"),
+    "many questions with open fences": lambda: _bank(lambda n: "[markdown]Q\n```\n{T}"),
+    "many questions of headings and fences as text": lambda: _bank(
+        lambda n: "Q\n# part\n## x\n```\n{T}"),
     "tiny questions beyond the question cap": lambda: _repeat_to_cap("", "Q{T}\n\n"),
     # one block, everything in it
     "one question of many answers": _answers,
@@ -102,6 +111,22 @@ HOSTILE: dict[str, Callable[[], str]] = {
     "feedback markers": lambda: _repeat_to_cap("Q{=a", "#", " ~b}"),
     "weights without end": lambda: _repeat_to_cap("Q{~", "%", "a ~b}"),
     "a long number": lambda: _repeat_to_cap("Q{#", "1", "}"),
+    "one question of many numeric answers": lambda: _repeat_to_cap("Q{#", "=%50%1:1#x ", "=1:0}"),
+    "one question of many overlapping numeric ranges": lambda: _repeat_to_cap("Q{#", "=1..2 ", "}"),
+    "one question of many wrong-answer markers": lambda: _repeat_to_cap("Q{#1:1", "~#", "}"),
+    "general feedback markers": lambda: _repeat_to_cap("Q{T", "#", "}"),
+    "html emphasis": lambda: _repeat_to_cap("[html]Q ", "<b><i>x</b>", "{T}"),
+    "html emphasis never closed": lambda: _repeat_to_cap("[html]Q ", "<b>x<i>", "{T}"),
+    "html comments without end": lambda: _repeat_to_cap("[html]Q ", "<!--", "{T}"),
+    "html tags without end": lambda: _repeat_to_cap("[html]Q ", "<b ", "{T}"),
+    "html scripts": lambda: _repeat_to_cap("[html]Q ", "<script>x</script>", "{T}"),
+    "html script never closed": lambda: _repeat_to_cap("[html]Q <script>", "</scrip", "{T}"),
+    "html line breaks": lambda: _repeat_to_cap("[html]Q ", "<br>", "{T}"),
+    "html entities": lambda: _repeat_to_cap("[html]Q ", "&amp", "{T}"),
+    "moodle line breaks in emphasis": lambda: _repeat_to_cap("Q <b>", "a\\n", "{T}"),
+    "markdown signs": lambda: _repeat_to_cap("Q ", "*_[`<a&b;|~", "{T}"),
+    "lines that start blocks": lambda: _repeat_to_cap("Q", "\\n- x\\n1. y", "{T}"),
+    "format markers": lambda: _repeat_to_cap("Q{=a ~", "[html]", "b}"),
     "a long range": lambda: _repeat_to_cap("Q{#1..", "2", "}"),
     "true/false feedback": lambda: _repeat_to_cap("Q{T", "#a", "}"),
     "categories": lambda: _repeat_to_cap("", "$CATEGORY: x\n"),
