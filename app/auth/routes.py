@@ -122,10 +122,18 @@ def _login_succeeded(attempt: throttle.Reservation) -> None:
 
 
 def _change_password(form: ChangePasswordForm) -> int | None:
-    """Change the password; None when done, else the status of the form shown again.
+    """Change the password; None when done, else the status of the form shown again."""
+    return _with_current_password(form, lambda: services.change_password(
+        db.session, current_user, form.current_password.data, form.new_password.data, _policy(),
+        utcnow()))
+
+
+def _with_current_password(form, change) -> int | None:
+    """Run `change`, which checks the current password: None when done, else the status of the
+    form shown again (429 throttled, 400 refused; nothing kept).
 
     Checking the current password is paid for like a login attempt, so a stolen session cannot
-    guess it without limit.
+    guess it without limit; the check is given back when the password was right.
     """
     try:
         attempt = _reserve_password_check(current_user.email)
@@ -133,10 +141,9 @@ def _change_password(form: ChangePasswordForm) -> int | None:
         form.current_password.errors.append(str(refusal))
         return 429
     try:
-        services.change_password(db.session, current_user, form.current_password.data,
-                                 form.new_password.data, _policy(), utcnow())
+        change()
     except services.AccountError as error:
-        getattr(form, error.field).errors.append(str(error))  # a 400: nothing kept
+        getattr(form, error.field).errors.append(str(error))
         if error.field != "current_password":
             _login_succeeded(attempt)  # the current password was right
         return 400
@@ -295,27 +302,14 @@ def change_email():
     refused = _request_email_change(form) if form.validate_on_submit() else 400
     if refused:
         return _account_page(refused, email_change=form)
-    flash(f"We sent a link to {form.new_email.data.strip().lower()}: your address changes when "
-          "you open it (it works for three days). Until then, log in with your current address.",
+    flash(f"We sent a link to {form.new_email.data.strip().lower()}: your address changes once "
+          "you confirm it there (the link works for three days). Until then, log in with your current address.",
           "info")
     return redirect(url_for("auth.account"))
 
 
 def _request_email_change(form: ChangeEmailForm) -> int | None:
-    """Ask for the change; None when done, else the status of the form shown again. The
-    password check is paid for like a login attempt (see `_change_password`)."""
-    try:
-        attempt = _reserve_password_check(current_user.email)
-    except throttle.LoginThrottled as refusal:
-        form.current_password.errors.append(str(refusal))
-        return 429
-    try:
-        addresses.request_email_change(db.session, current_user, form.new_email.data,
-                                       form.current_password.data, _policy(), utcnow())
-    except services.AccountError as error:
-        getattr(form, error.field).errors.append(str(error))  # a 400: nothing kept
-        if error.field != "current_password":
-            _login_succeeded(attempt)
-        return 400
-    _login_succeeded(attempt)
-    return None
+    """Ask for the change; None when done, else the status of the form shown again."""
+    return _with_current_password(form, lambda: addresses.request_email_change(
+        db.session, current_user, form.new_email.data, form.current_password.data, _policy(),
+        utcnow()))

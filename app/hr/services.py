@@ -22,6 +22,8 @@ from app.models import (
     UserRole,
 )
 from app.models.quizzes import FINAL_EXAM_KEY
+from app import paging
+from app.paging import Page
 from app.verify.spreadsheets import csv_document
 
 #: roles whose holders are listed only once they enrol: they run the programme, not take it
@@ -366,35 +368,6 @@ def members(session: Session, org: Organisation) -> list[User]:
                                 .order_by(User.name)))
 
 
-@dataclass(frozen=True)
-class Page:
-    """One page of rows, shaped like Flask-SQLAlchemy's pagination for the shared template."""
-
-    items: list[DashboardRow]
-    page: int
-    pages: int
-    total: int
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def prev_num(self) -> int:
-        return self.page - 1
-
-    @property
-    def next_num(self) -> int:
-        return self.page + 1
-
-
 def paginate(rows: Sequence[DashboardRow], page: int, per_page: int = PAGE_SIZE) -> Page:
     """The page-th slice of rows (pages count from 1; out-of-range pages are clamped)."""
-    pages = max(1, -(-len(rows) // per_page))
-    page = min(max(page, 1), pages)
-    start = (page - 1) * per_page
-    return Page(list(rows[start:start + per_page]), page, pages, len(rows))
+    return paging.paginate(rows, page, per_page)

@@ -17,6 +17,7 @@ from email.parser import BytesHeaderParser, BytesParser
 from pathlib import Path
 
 from app.domain import DomainError
+from app.paging import Page, paginate
 
 #: what a mail file may be called: a plain name ending in .eml
 NAME = re.compile(r"[A-Za-z0-9._-]{1,200}\.eml")
@@ -243,35 +244,7 @@ def _problems(message: EmailMessage) -> list[str]:
             for defect in defects]
 
 
-@dataclass(frozen=True)
-class FolderPage:
-    """One page of the folder's listing (the attributes the pagination template reads)."""
-
-    items: list[Summary]
-    page: int
-    pages: int
-    total: int
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def prev_num(self) -> int:
-        return self.page - 1
-
-    @property
-    def next_num(self) -> int:
-        return self.page + 1
-
-
-def folder_page(folder: Path, page: int, per_page: int) -> FolderPage:
+def folder_page(folder: Path, page: int, per_page: int) -> Page:
     """The page numbered `page` (from 1) of the folder's mails, newest first."""
-    names = message_names(folder)
-    start = (page - 1) * per_page
-    return FolderPage(summaries(folder, names[start:start + per_page]), page,
-                      max(1, -(-len(names) // per_page)), len(names))
+    return paginate(message_names(folder), page, per_page,
+                    shown=lambda names: summaries(folder, names))
