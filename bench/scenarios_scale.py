@@ -35,8 +35,9 @@ def _seed(app, learners: int, certificates: int) -> dict:
         password_hash = session.scalar(select(User.password_hash).limit(1))
         session.execute(text(
             "INSERT INTO users (email, name, password_hash, organisation_id, is_active_account,"
-            " created_at) SELECT 'scale' || g || '@bench.example', 'Scale Learner ' || g, :hash,"
-            " CASE WHEN g <= :members THEN :org ELSE :first_other + (g % 20) END, true, :now"
+            " created_at, email_verified_at) SELECT 'scale' || g || '@bench.example',"
+            " 'Scale Learner ' || g, :hash,"
+            " CASE WHEN g <= :members THEN :org ELSE :first_other + (g % 20) END, true, :now, :now"
             " FROM generate_series(1, :n) AS g"),
             {"hash": password_hash, "members": ORG_MEMBERS, "org": org.id,
              "first_other": first_other, "n": learners, "now": NOW})

@@ -24,7 +24,8 @@ def seed_certified_learners(session: Session, course, count: int, *, prefix: str
     session.execute(insert(User), [
         {"email": f"{prefix}{i}@bench.example", "name": f"Bench {prefix.title()} {i}",
          "password_hash": password_hash, "organisation_id": organisation_id,
-         "is_active_account": True, "created_at": NOW} for i in range(count)])
+         "is_active_account": True, "created_at": NOW,
+         "email_verified_at": NOW} for i in range(count)])
     ids = list(session.scalars(select(User.id).where(User.email.like(f"{prefix}%@bench.example"))
                                .order_by(User.id)))
     version = course.current_version
