@@ -53,6 +53,12 @@ class Config:
     PDF_SIGNING_KEY_PATH = ""
     PDF_SIGNING_CERT_PATH = ""
     PDF_SIGNING_CHAIN_PATH = ""
+    #: the RSA private key (PEM, 2048 bits or more) of RS256 Open Badges JWTs; required in
+    #: production, generated into KEYS_DIR in development
+    BADGE_RSA_KEY_PATH = ""
+    #: the secret that derives each holder's Open Badges subject id (urn:uuid) and email salt;
+    #: empty uses SECRET_KEY. Changing it changes every holder's subject id
+    BADGE_SUBJECT_SECRET = ""
     PUBLIC_BASE_URL = "http://127.0.0.1:5000"
     ISSUER_NAME = "OKR Academy"
 

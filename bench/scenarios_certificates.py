@@ -26,14 +26,9 @@ def _engine(tmp: Path):
 def _signed_facts(keyring, index: int):
     from app.certificates.codes import new_code
     from app.certificates.pdf import sample_facts
-    from app.certificates.signing import canonical_payload
 
     facts = sample_facts(code=new_code(), holder_name=f"Executive Number {index}")
-    payload = canonical_payload({
-        "code": facts.code, "holder_name": facts.holder_name, "course_title": facts.course_title,
-        "course_slug": facts.course_slug, "course_version": facts.course_version,
-        "issued_on": facts.issued_on, "expires_on": facts.expires_on, "issuer": facts.issuer_url,
-    })
+    payload = facts.payload.canonical_bytes()
     kid, signature = keyring.sign(payload)
     return replace(facts, payload_json=payload.decode(), signature=signature, key_id=kid)
 

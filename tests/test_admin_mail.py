@@ -202,7 +202,8 @@ def test_written_mails_are_listed_newest_first_and_open(app, db, client, login_a
                   "The newer one", "&lt;newer.eml@okr.academy&gt;",
                   "https://okr.academy/mail/unsubscribe/abc"):
         assert shown in html, shown
-    assert "<pre>Plain words &amp; &lt;angle brackets&gt;.\nSecond line.\n</pre>" in html
+    assert ('<pre class="mail-text">Plain words &amp; &lt;angle brackets&gt;.\nSecond line.\n'
+            "</pre>") in html
     assert "OKR-TEST-CODE.pdf" in html and "application/pdf" in html
     download = client.get("/admin/mail/messages/newer.eml/attachment?index=0")
     assert download.status_code == 200 and download.data == PDF

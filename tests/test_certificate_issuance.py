@@ -19,7 +19,9 @@ from app.certificates.receivers import issue_after_exam
 from app.certificates.extension import issuer_for
 from app.certificates.issuer import outside_event_loop
 from app.certificates.pki import ensure_dev_pki
-from app.certificates.signing import KeyConfigError, canonical_payload, generate_key_file
+from app.certificates.signing import (
+    KeyConfigError, canonical_payload, generate_key_file, generate_rsa_key_file,
+)
 from app.courses import services as course_services
 from app.models import AuditEvent, Certificate, QuizAttempt
 from app.models.quizzes import FINAL_EXAM_KEY
@@ -344,6 +346,7 @@ def production_env(monkeypatch, tmp_path):
     pki = ensure_dev_pki(tmp_path / "pki")
     return {
         "SIGNING_KEY_PATH": str(generate_key_file(tmp_path / "ed25519")),
+        "BADGE_RSA_KEY_PATH": str(generate_rsa_key_file(tmp_path / "rsa")),
         "PDF_SIGNING_KEY_PATH": str(pki.key_path),
         "PDF_SIGNING_CERT_PATH": str(pki.cert_path),
         "PDF_SIGNING_CHAIN_PATH": str(pki.chain_paths[0]),
@@ -351,7 +354,7 @@ def production_env(monkeypatch, tmp_path):
 
 
 @pytest.mark.parametrize("missing", ["SIGNING_KEY_PATH", "PDF_SIGNING_KEY_PATH",
-                                     "PDF_SIGNING_CERT_PATH"])
+                                     "PDF_SIGNING_CERT_PATH", "BADGE_RSA_KEY_PATH"])
 def test_production_refuses_to_start_without_a_key_setting(production_env, monkeypatch, missing):
     for name, value in production_env.items():
         if name != missing:

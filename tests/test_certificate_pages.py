@@ -219,8 +219,9 @@ def test_the_badge_verifies_with_the_published_jwks(client, login_as, holder, ce
 
 def test_the_jwks_publishes_only_public_keys(client, certificate):
     keys = client.get("/.well-known/jwks.json").get_json()["keys"]
-    assert [key["kid"] for key in keys] == [certificate.key_id]
-    assert all(key["kty"] == "OKP" and "d" not in key for key in keys)
+    assert [key["kid"] for key in keys][0] == certificate.key_id
+    assert [(key["kty"], key["alg"]) for key in keys] == [("OKP", "EdDSA"), ("RSA", "RS256")]
+    assert not any(private in key for key in keys for private in ("d", "p", "q", "dp", "dq", "qi"))
 
 
 def test_the_root_ca_is_published(client):

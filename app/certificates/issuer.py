@@ -25,14 +25,17 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from app.certificates import pki
+from app.certificates.archive import embedded_credential
 from app.certificates.pdf import CertificateFacts, CertificateRenderer, PdfSigner
-from app.certificates.signing import KeyConfigError, KeyRing
+from app.certificates.signing import KeyConfigError, KeyRing, RsaKey
 
 SIGNING_KEY_SETTING = "SIGNING_KEY_PATH"
 VERIFY_KEYS_SETTING = "VERIFY_KEY_PATHS"
 PDF_KEY_SETTING = "PDF_SIGNING_KEY_PATH"
 PDF_CERT_SETTING = "PDF_SIGNING_CERT_PATH"
 PDF_CHAIN_SETTING = "PDF_SIGNING_CHAIN_PATH"
+RSA_KEY_SETTING = "BADGE_RSA_KEY_PATH"
+SUBJECT_SECRET_SETTING = "BADGE_SUBJECT_SECRET"  # nosec B105: the setting's name, not a secret
 
 #: the certificate engine names settings its own way; messages name ours
 _ENGINE_SETTING_NAMES = {
@@ -60,6 +63,9 @@ class IssuerSettings:
     public_base_url: str
     issuer_name: str
     production: bool
+    rsa_key_path: str = ""
+    #: keys the holders' subject ids and email salts (app.certificates.badge.holder_identity)
+    subject_secret: str = ""
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> IssuerSettings:
@@ -75,6 +81,9 @@ class IssuerSettings:
             public_base_url=str(config["PUBLIC_BASE_URL"]).rstrip("/"),
             issuer_name=config["ISSUER_NAME"],
             production=config.get("ENV_NAME") == "production",
+            rsa_key_path=config.get(RSA_KEY_SETTING) or "",
+            subject_secret=str(config.get(SUBJECT_SECRET_SETTING) or config.get("SECRET_KEY")
+                               or ""),
         )
 
     @property
@@ -95,6 +104,7 @@ class CertificateIssuer:
         self.settings = settings
         self._lock = threading.Lock()
         self._keyring: KeyRing | None = None
+        self._rsa_key: RsaKey | None = None
         self._pdf_config: pki.PdfSigningConfig | None = None
         self._signer: PdfSigner | None = None
 
@@ -120,6 +130,23 @@ class CertificateIssuer:
                 if self._keyring is None:
                     self._keyring = self._load_keyring()
         return self._keyring
+
+    @property
+    def rsa_key(self) -> RsaKey:
+        """The RSA key of RS256 Open Badges JWTs (made on first use in development)."""
+        if self._rsa_key is None:
+            with self._lock:
+                if self._rsa_key is None:
+                    self._rsa_key = self._load_rsa_key()
+        return self._rsa_key
+
+    def jwks(self) -> dict[str, list[dict[str, str]]]:
+        """Every public key a verifier may need: the Ed25519 ring, then the RSA key."""
+        return {"keys": [*self.keyring.jwks()["keys"], self.rsa_key.public_jwk()]}
+
+    def public_jwk(self, kid: str) -> dict[str, str] | None:
+        """The one public key with this id, as a JWK; None if we hold no such key."""
+        return next((jwk for jwk in self.jwks()["keys"] if jwk["kid"] == kid), None)
 
     @property
     def pdf_signing_config(self) -> pki.PdfSigningConfig:
@@ -158,9 +185,9 @@ class CertificateIssuer:
 
     def check_configuration(self) -> None:
         """Load every configured key now, raising KeyConfigError that names the setting."""
-        keyring, pdf_config = self.keyring, self.pdf_signing_config
-        log.info("Certificates are signed with key %s and PDF certificate %s.",
-                 keyring.signing_kid, pdf_config.cert_path)
+        keyring, pdf_config, rsa_key = self.keyring, self.pdf_signing_config, self.rsa_key
+        log.info("Certificates are signed with key %s (RS256 badges: %s) and PDF certificate %s.",
+                 keyring.signing_kid, rsa_key.kid, pdf_config.cert_path)
 
     def _load_keyring(self) -> KeyRing:
         settings = self.settings
@@ -171,6 +198,12 @@ class CertificateIssuer:
                 verification_keys_setting=VERIFY_KEYS_SETTING,
             )
         return KeyRing.from_directory(settings.keys_dir, create=True)
+
+    def _load_rsa_key(self) -> RsaKey:
+        settings = self.settings
+        if settings.production or settings.rsa_key_path:
+            return RsaKey.from_path(settings.rsa_key_path, RSA_KEY_SETTING)
+        return RsaKey.from_directory(settings.keys_dir, create=True)
 
     def _load_pdf_config(self) -> pki.PdfSigningConfig:
         settings = self.settings
@@ -196,7 +229,7 @@ class _LockedRenderer:
     """A renderer shared by every issuer of the process; it renders one PDF at a time."""
 
     def __init__(self, templates_dir: Path) -> None:
-        self._renderer = CertificateRenderer(templates_dir)
+        self._renderer = CertificateRenderer(templates_dir, credential=embedded_credential)
         self._lock = threading.Lock()
 
     def render(self, facts: CertificateFacts, template: str | None = None) -> bytes:

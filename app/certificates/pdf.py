@@ -4,6 +4,10 @@ Both libraries are imported on first use, not at module import: together they co
 about a second, which app start-up and most tests should not pay. A worker that issues
 certificates calls :func:`warm_up` once.
 
+Every certificate is PDF/A-3b, tagged, PDF 1.7 in header and catalog, its XMP metadata
+agreeing with the document information; the signed record and the Open Badges credential
+are embedded as associated files (``AFRelationship /Data``).
+
 A template lives in ``certificates/<name>/``: ``certificate.html`` (Jinja, rendered in a
 sandbox with plain values only), ``certificate.css`` and whatever fonts and assets they
 reference. The renderer reads nothing outside that folder and fetches nothing from the
@@ -12,12 +16,14 @@ network.
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import mimetypes
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -30,6 +36,7 @@ from app.certificates.payload import FIELDS as PAYLOAD_FIELDS
 from app.certificates.payload import SAMPLE, CertificatePayload
 from app.certificates.pki import PdfSigningConfig
 from app.certificates.signing import ALGORITHM, KeyConfigError
+from app.clock import utcnow
 from app.dates import long_date
 
 DEFAULT_TEMPLATE = "default"
@@ -42,6 +49,11 @@ INFO_SIGNATURE = "OKRAcademySignature"
 INFO_KEY_ID = "OKRAcademyKeyId"
 #: Name of the embedded file that carries the signed payload.
 ATTACHMENT_NAME = "certificate.json"
+#: Name of the embedded file that carries the Open Badges credential.
+CREDENTIAL_ATTACHMENT_NAME = "open-badge-credential.json"
+#: WeasyPrint options of every certificate: PDF/A-3b (PDF 1.7, sRGB output intent, embedded
+#: fonts, XMP metadata, associated files), tagged for assistive technology.
+PDF_OPTIONS = {"pdf_variant": "pdf/a-3b", "pdf_tags": True}
 
 SIGNATURE_FIELD = "CertificateSignature"
 SIGNATURE_REASON = "Certificate issued by OKR Academy"
@@ -85,9 +97,12 @@ class CertificateRenderer:
     serves one thread at a time.
     """
 
-    def __init__(self, templates_dir: Path, default_template: str = DEFAULT_TEMPLATE) -> None:
+    def __init__(self, templates_dir: Path, default_template: str = DEFAULT_TEMPLATE,
+                 credential: Callable[[CertificateFacts], bytes] | None = None) -> None:
         self.templates_dir = Path(templates_dir).resolve()
         self.default_template = default_template
+        #: gives the Open Badges credential (JSON bytes) to embed for the facts rendered
+        self.credential = credential
         self._prepared: dict[str, _PreparedTemplate] = {}
 
     def template_names(self) -> list[str]:
@@ -100,31 +115,38 @@ class CertificateRenderer:
 
     def render(self, facts: CertificateFacts, template: str | None = None) -> bytes:
         """Render one certificate as PDF bytes (not yet PDF-signed)."""
-        from weasyprint import HTML, Attachment
+        from weasyprint import HTML
         from weasyprint.urls import FatalURLFetchingError
 
+        moment = utcnow().replace(microsecond=0)
         try:
             prepared = self.prepare(template or self.default_template)
+            options = {"stylesheets": prepared.stylesheets, **PDF_OPTIONS}
             document = HTML(
                 string=self._html(prepared, facts),
                 base_url=prepared.base_url,
                 url_fetcher=prepared.url_fetcher,
-            )
+            ).render(font_config=prepared.font_config, **options)
+            _describe(document.metadata, facts, moment)
             return document.write_pdf(
-                stylesheets=prepared.stylesheets,
-                font_config=prepared.font_config,
-                attachments=[
-                    Attachment(
-                        string=embedded_record(facts),
-                        name=ATTACHMENT_NAME,
-                        description="Signed certificate record (Ed25519 over payload)",
-                        relationship="Data",
-                    )
-                ],
+                attachments=self._attachments(facts, moment),
                 finisher=_info_finisher(facts),
+                **options,
             )
         except FatalURLFetchingError as exc:
             raise CertificateTemplateError(str(exc.__cause__ or exc)) from exc
+
+    def _attachments(self, facts: CertificateFacts, moment: datetime) -> list[Any]:
+        from weasyprint import Attachment
+
+        files = [(embedded_record(facts).encode("utf-8"), ATTACHMENT_NAME,
+                  "Signed certificate record (Ed25519 over payload)")]
+        if self.credential is not None:
+            files.append((self.credential(facts), CREDENTIAL_ATTACHMENT_NAME,
+                          "Open Badges 3.0 credential (OpenBadgeCredential)"))
+        return [Attachment(string=content, name=name, description=description,
+                           relationship="Data", created=moment, modified=moment)
+                for content, name, description in files]
 
     def prepare(self, name: str) -> _PreparedTemplate:
         """Parse a template's HTML, CSS and fonts once and keep them."""
@@ -198,12 +220,13 @@ def template_context(facts: CertificateFacts) -> dict[str, Any]:
 
 
 def qr_svg(url: str, dark: str = QR_DARK) -> Markup:
-    """Return an inline SVG QR code (error correction M) that scales with its box."""
+    """Return an inline SVG QR code (error correction M) that scales with its box; its title
+    is the figure's alternative text in the tagged PDF."""
     import segno
 
     qr = segno.make(url, error="m", micro=False, boost_error=False)
-    svg = qr.svg_inline(omitsize=True, dark=dark, border=2)
-    return Markup(svg)  # nosec B704: segno builds the SVG, no caller text in it
+    svg = qr.svg_inline(omitsize=True, dark=dark, border=2, title=f"QR code: {url}")
+    return Markup(svg)  # nosec B704: segno builds the SVG and escapes the title
 
 
 def embedded_record(facts: CertificateFacts) -> str:
@@ -217,6 +240,14 @@ def embedded_record(facts: CertificateFacts) -> str:
     return json.dumps(record, ensure_ascii=False, indent=2)
 
 
+def _describe(metadata: Any, facts: CertificateFacts, moment: datetime) -> None:
+    """Dates and creator, which WeasyPrint writes to the information and XMP metadata alike."""
+    from weasyprint import __version__ as weasyprint_version
+
+    metadata.created = metadata.modified = moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    metadata.generator = f"{facts.issuer_name} certificates (WeasyPrint {weasyprint_version})"
+
+
 def _info_finisher(facts: CertificateFacts) -> Callable[[Any, Any], None]:
     def add_info(document: Any, pdf: Any) -> None:
         import pydyf
@@ -224,6 +255,10 @@ def _info_finisher(facts: CertificateFacts) -> Callable[[Any, Any], None]:
         pdf.info[INFO_PAYLOAD] = pydyf.String(facts.payload_json)
         pdf.info[INFO_SIGNATURE] = pydyf.String(facts.signature)
         pdf.info[INFO_KEY_ID] = pydyf.String(facts.key_id)
+        # WeasyPrint lists each attachment in the catalog's /AF twice (once from the
+        # embedded-files name tree, once as a file specification): keep each once.
+        if "AF" in pdf.catalog:
+            pdf.catalog["AF"] = pydyf.Array(dict.fromkeys(pdf.catalog["AF"]))
 
     return add_info
 
@@ -270,11 +305,11 @@ class PdfSigner:
     def sign(self, pdf: bytes) -> bytes:
         """Return the PDF with an incremental update holding the signature."""
         from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-        from pyhanko.sign import signers
 
         signer = self.load()
         writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
-        output = signers.PdfSigner(self._metadata(), signer).sign_pdf(
+        _name_producer(writer)
+        output = _pdf17_signer_class()(self._metadata(), signer).sign_pdf(
             writer, bytes_reserved=self._bytes_reserved
         )
         return output.getvalue()
@@ -318,6 +353,34 @@ class PdfSigner:
         )
 
 
+@functools.cache
+def _pdf17_signer_class() -> type:
+    """pyHanko's signer declaring only PAdES's PDF 1.7 extension: for a P-256 key it also
+    declares ISO 32002 and sets the catalog to PDF 2.0, while PDF/A-3 is PDF 1.7."""
+    from pyhanko.sign import signers
+    from pyhanko.sign.signers import constants
+
+    class Pdf17Signer(signers.PdfSigner):
+        def register_extensions(self, pdf_out: Any, *, md_algorithm: str) -> None:
+            pdf_out.ensure_output_version(version=(1, 7))
+            pdf_out.register_extension(constants.ESIC_EXTENSION_1)
+
+    return Pdf17Signer
+
+
+def _name_producer(writer: Any) -> None:
+    """Signing appends pyHanko's name to the information /Producer but replaces the XMP one;
+    PDF/A wants both equal. WeasyPrint stays named in /Creator (xmp:CreatorTool)."""
+    from pyhanko.pdf_utils import generic
+    from pyhanko.pdf_utils.metadata.model import VENDOR
+
+    info_ref = writer.trailer.raw_get("/Info")
+    info = info_ref.get_object()
+    if info.get("/Producer") != VENDOR:
+        info["/Producer"] = generic.TextStringObject(VENDOR)
+        writer.mark_update(info_ref)
+
+
 def _signed_attributes_spec(signing_cert: Any) -> Any:
     """PAdES signed attributes with the signing-certificate-v2 value built once per signer.
 
@@ -355,12 +418,8 @@ def _bytes_to_reserve(signer: Any) -> int:
     return 2 * (-(-cms_bytes // 256) * 256)
 
 
-def issue_pdf(
-    renderer: CertificateRenderer,
-    signer: PdfSigner,
-    facts: CertificateFacts,
-    template: str | None = None,
-) -> bytes:
+def issue_pdf(renderer: CertificateRenderer, signer: PdfSigner, facts: CertificateFacts,
+              template: str | None = None) -> bytes:
     """Render a certificate and sign it: the bytes to store and hand out."""
     return signer.sign(renderer.render(facts, template))
 

@@ -6,13 +6,13 @@ Nothing here writes: issuance is in :mod:`app.certificates.issuance`, status cha
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, defer
 
-from app.certificates import badge
+from app.certificates import badge, data_integrity, status_list
 from app.certificates.codes import parse_code
 from app.certificates.errors import CertificateNotFound
 from app.certificates.payload import CertificatePayload
@@ -154,24 +154,45 @@ _WORDINGS: dict[tuple[int, str], str] = {}
 
 @dataclass(frozen=True)
 class OpenBadge:
-    """A certificate as an Open Badges 3.0 credential: readable JSON and the signed VC-JWT."""
+    """A certificate as an Open Badges 3.0 credential: the JSON with its embedded proof, and
+    (when asked for) the same credential signed as an OB 3.0 JWT."""
 
     credential: dict[str, Any]
-    token: str
+    token: str | None = None
 
 
-def open_badge(session: Session, certificate: Certificate,
-               issuer: CertificateIssuer) -> OpenBadge:
-    """The certificate's Open Badges credential, signed with the issuer's Ed25519 key."""
+def open_badge(session: Session, certificate: Certificate, issuer: CertificateIssuer,
+               algorithm: str | None = None) -> OpenBadge:
+    """The certificate's Open Badges credential, proved with the issuer's Ed25519 key; with an
+    algorithm (RS256 or EdDSA), also its JWT."""
     facts = certificate_facts(session, certificate, issuer.name)
     version = session.get(CourseVersion, certificate.version_id)
+    base_url = facts.payload.issuer
+    slug = facts.payload.course_slug
     details = {
-        "achievement_id": f"{facts.payload.issuer}/courses/{facts.payload.course_slug}",
+        "achievement_id": f"{base_url}/courses/{slug}",
         "description": (version.summary if version else "") or facts.payload.course_title,
         "criteria": BADGE_CRITERIA,
+        "image_url": f"{base_url}/certificates/achievements/{slug}/image.svg",
+        "holder": badge.holder_identity(issuer.settings.subject_secret, certificate.user_id,
+                                        certificate.user.email if certificate.user else None,
+                                        certificate.code),
+        "credential_status": status_list.open_badge_status(certificate, base_url),
     }
     credential = badge.build_credential(facts, **details)
-    return OpenBadge(credential, badge.sign_credential(credential, issuer.keyring))
+    credential = data_integrity.add_proof(credential, issuer.keyring, base_url,
+                                          created=_utc_timestamp(certificate.issued_at))
+    if algorithm is None:
+        return OpenBadge(credential)
+    rsa_key = issuer.rsa_key if algorithm == badge.RSA_ALGORITHM else None
+    return OpenBadge(credential, badge.sign_credential(credential, issuer.keyring,
+                                                       algorithm=algorithm, rsa_key=rsa_key))
+
+
+def _utc_timestamp(moment: datetime) -> str:
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def linkedin_url(certificate: Certificate, issuer_name: str) -> str:

@@ -4,6 +4,7 @@ The administrators' list and status changes are in :mod:`app.certificates.admin_
 the same blueprint."""
 from __future__ import annotations
 
+import hashlib
 import io
 import shutil
 import subprocess  # nosec B404: runs poppler's pdftoppm only, with a fixed argument list
@@ -11,18 +12,22 @@ import threading
 from collections import OrderedDict
 
 from flask import (
-    Blueprint, Response, abort, flash, jsonify, redirect, render_template, send_file, url_for,
+    Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, send_file,
+    url_for,
 )
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
+from sqlalchemy import select
 
-from app.certificates import services
+from app.certificates import services, status_list
+from app.certificates.badge import DEFAULT_JWT_ALGORITHM, JWT_ALGORITHMS, achievement_image_svg
+from app.certificates.did import did_document
 from app.certificates.extension import current_issuer
 from app.clock import utcnow
 from app.dates import long_date
 from app.errors import refusals_return_to
 from app.extensions import db
-from app.models import Certificate
+from app.models import Certificate, Course
 
 bp = Blueprint("certificates", __name__)
 
@@ -151,9 +156,12 @@ def badge_json(code: str):
 @bp.route("/certificates/<code>/badge.jwt")
 @login_required
 def badge_jwt(code: str):
-    """The same credential signed as a VC-JWT, checkable with our JWKS."""
+    """The same credential as an OB 3.0 JWT: RS256 unless ?alg=EdDSA; its kid is a key URL."""
+    algorithm = request.args.get("alg", DEFAULT_JWT_ALGORITHM)
+    if algorithm not in JWT_ALGORITHMS:
+        abort(400, f"Badges are signed {' or '.join(JWT_ALGORITHMS)}; choose one with ?alg=.")
     certificate = _document_or_refusal(code)
-    badge = services.open_badge(db.session, certificate, current_issuer())
+    badge = services.open_badge(db.session, certificate, current_issuer(), algorithm)
     return Response(badge.token, mimetype="application/vc+jwt", headers={
         "Content-Disposition": f'attachment; filename="{certificate.code}-badge.jwt"'})
 
@@ -162,11 +170,33 @@ def badge_jwt(code: str):
 
 @bp.route("/.well-known/jwks.json")
 def jwks():
-    """The Ed25519 public keys that verify certificate payloads and badges."""
-    response = jsonify(current_issuer().keyring.jwks())
+    """The public keys that verify certificate payloads and badges (Ed25519, then RSA)."""
+    response = jsonify(current_issuer().jwks())
     response.headers["Cache-Control"] = "public, max-age=300"
     response.headers["Access-Control-Allow-Origin"] = "*"
     return response
+
+
+# --- status lists ---------------------------------------------------------------------------
+
+#: what a client may ask for; anything else (or nothing) gets the JSON credential
+_STATUS_LIST_TYPES = ("application/json", "application/vc", status_list.JWT_MEDIA_TYPE,
+                      "application/jwt")
+
+
+@bp.route("/credentials/status/<any(revocation, suspension):purpose>")
+def status_list_credential(purpose: str):
+    """A public W3C Bitstring Status List: the VC-JWT when asked for application/vc+jwt,
+    otherwise the JSON credential with its embedded proof; cached five minutes, with an ETag."""
+    wanted = request.accept_mimetypes.best_match(_STATUS_LIST_TYPES, default="application/json")
+    as_jwt = wanted in (status_list.JWT_MEDIA_TYPE, "application/jwt")
+    body = status_list.published(db.session, purpose, current_issuer(), utcnow(), as_jwt=as_jwt)
+    response = Response(body, mimetype=status_list.JWT_MEDIA_TYPE if as_jwt else wanted)
+    response.set_etag(hashlib.sha256(body).hexdigest())
+    response.headers["Cache-Control"] = f"public, max-age={int(status_list.TTL.total_seconds())}"
+    response.headers["Vary"] = "Accept"
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response.make_conditional(request)
 
 
 @bp.route("/certificates/root-ca.pem")
@@ -221,3 +251,41 @@ def _draw_first_page(pdf: bytes) -> bytes | None:
 
 
 _previews = _PreviewCache()
+
+
+# --- Open Badges: one key per URL, the issuer's DID document, achievement images ------------
+
+PUBLIC_CACHE = "public, max-age=300"
+
+
+def _public(response: Response) -> Response:
+    response.headers["Cache-Control"] = PUBLIC_CACHE
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@bp.route("/keys/<kid>.json")
+def public_key(kid: str):
+    """One public key as a JWK: what a badge JWT's kid URL dereferences to."""
+    jwk = current_issuer().public_jwk(kid)
+    if jwk is None:
+        abort(404, "We publish no key with that id.")
+    return _public(jsonify(jwk))
+
+
+@bp.route("/.well-known/did.json")
+@bp.route("/did.json")  # where did:web looks when PUBLIC_BASE_URL has a path
+def did_json():
+    """The did:web DID document: the Ed25519 keys that verify badges' Data Integrity proofs."""
+    issuer = current_issuer()
+    return _public(jsonify(did_document(issuer.url, issuer.keyring)))
+
+
+@bp.route("/certificates/achievements/<slug>/image.svg")
+def achievement_image(slug: str):
+    """The badge picture of a course's achievement, shown by wallets and verifiers."""
+    title = db.session.scalar(select(Course.title).where(Course.slug == slug))
+    if title is None:
+        abort(404, "There is no course at this address.")
+    svg = achievement_image_svg(title, current_issuer().name)
+    return _public(Response(svg, mimetype="image/svg+xml"))

@@ -6,7 +6,8 @@ certificate offline. Keys are identified by their RFC 7638 JWK thumbprint.
 
 Key files are PEM: ``ed25519-<kid>.pem`` holds a private key (the one signing key) and
 ``ed25519-<kid>.pub.pem`` a public key kept only to verify certificates signed before a
-rotation.
+rotation. Open Badges JWTs may also be signed RS256 (the algorithm every OB 3.0 verifier must
+support) with an RSA key of its own, ``rsa-<kid>.pem`` (:class:`RsaKey`).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from typing import Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PrivateKey,
     Ed25519PublicKey,
@@ -34,12 +36,15 @@ from app.certificates.payload import FIELDS, canonical_json
 
 PAYLOAD_FIELDS = FIELDS
 ALGORITHM = "EdDSA"
+RSA_ALGORITHM = "RS256"
+RSA_KEY_BITS = 2048
 SIGNING_KEY_SETTING = "CERTIFICATE_SIGNING_KEY"
 VERIFICATION_KEYS_SETTING = "CERTIFICATE_VERIFICATION_KEYS"
 
 _PRIVATE_SUFFIX = ".pem"
 _PUBLIC_SUFFIX = ".pub.pem"
 _FILE_PREFIX = "ed25519-"
+_RSA_FILE_PREFIX = "rsa-"
 _B64URL = re.compile(r"[A-Za-z0-9_-]*")
 
 
@@ -54,9 +59,7 @@ def canonical_payload(facts: Mapping[str, Any]) -> bytes:
 
 def key_id(public_key: Ed25519PublicKey) -> str:
     """Return the RFC 7638 JWK thumbprint (SHA-256, base64url) of a public key."""
-    members = {"crv": "Ed25519", "kty": "OKP", "x": _b64url(_raw(public_key))}
-    digest = hashlib.sha256(json.dumps(members, separators=(",", ":"), sort_keys=True).encode())
-    return _b64url(digest.digest())
+    return _thumbprint({"crv": "Ed25519", "kty": "OKP", "x": _b64url(_raw(public_key))})
 
 
 class KeyRing:
@@ -161,6 +164,90 @@ def public_jwk(public_key: Ed25519PublicKey) -> dict[str, str]:
         "use": "sig",
         "alg": ALGORITHM,
     }
+
+
+class RsaKey:
+    """The RSA key that signs RS256 Open Badges JWTs; identified by its RFC 7638 thumbprint."""
+
+    def __init__(self, private_key: rsa.RSAPrivateKey) -> None:
+        if private_key.key_size < RSA_KEY_BITS:
+            raise KeyConfigError(
+                f"The RSA key has {private_key.key_size} bits; at least {RSA_KEY_BITS} are needed.")
+        self.private_key = private_key
+        self.kid = _thumbprint(_rsa_members(private_key.public_key()))
+
+    @classmethod
+    def from_directory(cls, directory: Path, *, create: bool = False) -> RsaKey:
+        """Load the development RSA key (``rsa-<kid>.pem``), making one when asked."""
+        directory = Path(directory)
+        if create:
+            with key_directory_lock(directory):
+                if not _rsa_key_files(directory):
+                    generate_rsa_key_file(directory)
+        files = _rsa_key_files(directory)
+        if len(files) != 1:
+            raise KeyConfigError(
+                f"Expected one RSA key ({_RSA_FILE_PREFIX}<kid>{_PRIVATE_SUFFIX}) in {directory}, "
+                f"found {len(files)}.")
+        return cls.from_path(files[0], "KEYS_DIR")
+
+    @classmethod
+    def from_path(cls, path: str | Path, setting: str) -> RsaKey:
+        """Load a configured RSA private key (PEM); a missing or wrong file names the setting."""
+        if not path:
+            raise KeyConfigError(
+                f"{setting} is not set: give the path of the RSA private key (PEM, "
+                f"{RSA_KEY_BITS} bits or more) that signs RS256 Open Badges.")
+        path = Path(path)
+        pem = _read_key_file(path, setting)
+        try:
+            key = serialization.load_pem_private_key(pem, password=None)
+        except (ValueError, TypeError) as exc:
+            raise KeyConfigError(
+                f"{setting}: {path} is not an unencrypted PEM private key ({exc}).") from exc
+        if not isinstance(key, rsa.RSAPrivateKey):
+            raise KeyConfigError(f"{setting}: {path} holds a {type(key).__name__}, not RSA.")
+        try:
+            return cls(key)
+        except KeyConfigError as exc:
+            raise KeyConfigError(f"{setting}: {path}: {exc}") from exc
+
+    def public_jwk(self) -> dict[str, str]:
+        """The RSA public key as a JWK, with kid, use and alg."""
+        return {**_rsa_members(self.private_key.public_key()), "kid": self.kid, "use": "sig",
+                "alg": RSA_ALGORITHM}
+
+
+def generate_rsa_key_file(directory: Path) -> Path:
+    """Create a new RSA private key file readable only by its owner; return its path."""
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    private_key = rsa.generate_private_key(public_exponent=65537, key_size=RSA_KEY_BITS)
+    kid = _thumbprint(_rsa_members(private_key.public_key()))
+    path = directory / f"{_RSA_FILE_PREFIX}{kid}{_PRIVATE_SUFFIX}"
+    _write_private(path, private_key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption()))
+    return path
+
+
+def _rsa_key_files(directory: Path) -> list[Path]:
+    return sorted(path for path in directory.glob(f"{_RSA_FILE_PREFIX}*{_PRIVATE_SUFFIX}")
+                  if not path.name.endswith(_PUBLIC_SUFFIX))
+
+
+def _rsa_members(public_key: rsa.RSAPublicKey) -> dict[str, str]:
+    numbers = public_key.public_numbers()
+    return {"kty": "RSA", "n": _b64url(_unsigned(numbers.n)), "e": _b64url(_unsigned(numbers.e))}
+
+
+def _unsigned(number: int) -> bytes:
+    return number.to_bytes((number.bit_length() + 7) // 8, "big")
+
+
+def _thumbprint(members: Mapping[str, str]) -> str:
+    """RFC 7638: SHA-256 of the required members, sorted, no spaces; base64url."""
+    text = json.dumps(dict(members), separators=(",", ":"), sort_keys=True)
+    return _b64url(hashlib.sha256(text.encode()).digest())
 
 
 def generate_key_file(directory: Path) -> Path:

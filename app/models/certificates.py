@@ -24,6 +24,9 @@ PUBLIC_REASONS = {
     "holder_request": "Withdrawn at the holder's request.",
     "under_review": "Under review.",
 }
+#: the entry a new certificate takes in the status lists: one past the highest so far
+NEXT_STATUS_LIST_INDEX = text(
+    "(SELECT COALESCE(MAX(status_list_index), -1) + 1 FROM certificates)")
 #: what an active certificate is at a given moment (see `Certificate.state`)
 VALID, EXPIRED = "valid", "expired"
 
@@ -38,6 +41,8 @@ class Certificate(db.Model):
             postgresql_where=text("status IN ('active', 'suspended')"),
         ),
         Index("ix_certificates_user", "user_id"),
+        # The status lists read only these two columns: an index-only scan, whatever the PDFs.
+        Index("ix_certificates_status_list", "status", "status_list_index"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -67,6 +72,10 @@ class Certificate(db.Model):
     signature: Mapped[str] = mapped_column(String(128))
     pdf: Mapped[bytes] = mapped_column(LargeBinary)
     pdf_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    #: the certificate's entry in the public status lists (W3C Bitstring Status List): the next
+    #: free one, taken by the INSERT itself; never reused, never changed (a concurrent insert
+    #: that took the same entry fails the unique constraint: issuance then tries again)
+    status_list_index: Mapped[int] = mapped_column(unique=True, default=NEXT_STATUS_LIST_INDEX)
     previous_id: Mapped[int | None] = mapped_column(ForeignKey("certificates.id"))
     #: set when an administrator allows the holder of a revoked certificate to earn a new one
     recertification_allowed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -21,7 +21,7 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance, status_code_conformance,
 )
 from sqlalchemy import select
-from werkzeug.routing.converters import NumberConverter
+from werkzeug.routing.converters import AnyConverter, NumberConverter
 
 from app import create_app
 from app.certificates import services as certificates
@@ -163,7 +163,8 @@ def test_a_negative_number_of_proxies_is_refused(monkeypatch):
 
 def sample_arguments(rule) -> dict:
     """Values any of the rule's converters accept (routing answers 405 before a view runs)."""
-    return {name: 1 if isinstance(converter, NumberConverter) else "x"
+    return {name: 1 if isinstance(converter, NumberConverter)
+            else sorted(converter.items)[0] if isinstance(converter, AnyConverter) else "x"
             for name, converter in rule._converters.items()}
 
 

@@ -9,7 +9,9 @@ from config import ProductionConfig, TestConfig
 
 #: Responses that are the same for everybody and may sit in shared caches.
 PUBLIC_ENDPOINTS = {"static", "courses.asset", "courses.highlight_css", "certificates.jwks",
-                    "certificates.root_ca", "verify.openapi"}
+                    "certificates.root_ca", "verify.openapi", "certificates.public_key",
+                    "certificates.did_json", "certificates.achievement_image",
+                    "certificates.status_list_credential"}
 PAGE_POLICY = ("default-src 'self'", "script-src 'self'", "object-src 'none'", "base-uri 'self'",
                "form-action 'self'", "frame-ancestors 'none'")
 
@@ -25,7 +27,8 @@ def sample_url(app, rule: Rule, world, method: str = "GET") -> str:
         "slug": world.course.slug, "module_slug": "foundations", "lesson_slug": "origins",
         "quiz_key": "foundations", "attempt_id": world.attempt_a.id,
         "user_id": world.learner_a.id, "code": world.certificate_a.code,
-        "filename": "css/app.css", "token": "not-a-real-token",
+        "filename": "css/app.css", "token": "not-a-real-token", "kid": "no-such-key",
+        "purpose": "revocation",
         "path": {"courses.asset": "okr-cycle.svg", "authoring.draft_asset": "okr-cycle.svg"}.get(
             rule.endpoint, "course.md"),
     }

@@ -1,4 +1,4 @@
-"""Open Badges 3.0 credentials (VC-JWT) and LinkedIn "add certification" links."""
+"""Open Badges 3.0 credentials (OB 3.0 JWTs) and LinkedIn "add certification" links."""
 
 import base64
 import json
@@ -9,9 +9,11 @@ import pytest
 
 from app.certificates.badge import (
     OB_CONTEXT,
+    OB_SCHEMA_TYPE_CONTEXT,
     VC_CONTEXT,
     BadgeError,
     build_credential,
+    holder_identity,
     issue_badge,
     linkedin_add_url,
     verify_badge,
@@ -23,6 +25,7 @@ ACHIEVEMENT = {
     "achievement_id": "https://okr-academy.example/courses/okr-executive",
     "description": "Sets and runs OKRs for an executive team.",
     "criteria": "Completed all six modules and passed the final exam with at least 80%.",
+    "holder": holder_identity("test-secret", 7, "zoe@example.com", "OKR-7K3M-Q9TB-X2HD-4FRW-9"),
 }
 
 
@@ -38,13 +41,14 @@ def decode_segment(segment: str) -> dict:
 def test_credential_is_an_open_badge_verifiable_credential():
     facts = sample_facts(holder_name="Zoë Example")
     credential = build_credential(facts, **ACHIEVEMENT)
-    assert credential["@context"] == [VC_CONTEXT, OB_CONTEXT]
+    assert credential["@context"] == [VC_CONTEXT, OB_CONTEXT, OB_SCHEMA_TYPE_CONTEXT]
     assert credential["type"] == ["VerifiableCredential", "OpenBadgeCredential"]
     assert credential["id"] == facts.payload.verify_url
     assert credential["issuer"] == {
-        "id": facts.payload.issuer,
+        "id": "did:web:okr-academy.example",
         "type": ["Profile"],
         "name": facts.issuer_name,
+        "url": facts.payload.issuer,
     }
     assert credential["validFrom"] == "2026-01-15T00:00:00Z"
     assert credential["validUntil"] == "2028-01-15T00:00:00Z"
@@ -67,10 +71,12 @@ def test_badge_is_a_compact_jws_signed_with_the_certificate_key(keyring):
     token = issue_badge(sample_facts(), keyring, **ACHIEVEMENT)
     header_segment, payload_segment, signature_segment = token.split(".")
     header = decode_segment(header_segment)
-    assert header == {"alg": "EdDSA", "kid": keyring.signing_kid, "typ": "vc+jwt", "cty": "vc"}
+    assert header == {"alg": "EdDSA", "typ": "JWT",
+                      "kid": f"https://okr-academy.example/keys/{keyring.signing_kid}.json"}
     claims = decode_segment(payload_segment)
     assert claims["iss"] == claims["issuer"]["id"]
     assert claims["jti"] == claims["id"]
+    assert claims["sub"] == claims["credentialSubject"]["id"]
     assert claims["exp"] > claims["nbf"]
     assert len(signature_segment) == 86
 
@@ -79,7 +85,7 @@ def test_verify_badge_returns_the_credential(keyring):
     facts = sample_facts()
     token = issue_badge(facts, keyring, **ACHIEVEMENT)
     claims = verify_badge(token, keyring.jwks())
-    assert {k: v for k, v in claims.items() if k not in {"iss", "jti", "nbf", "exp"}} == (
+    assert {k: v for k, v in claims.items() if k not in {"iss", "jti", "nbf", "exp", "sub"}} == (
         build_credential(facts, **ACHIEVEMENT)
     )
 
