@@ -10,6 +10,9 @@ from typing import Any
 from app.certificates.codes import (
     CHECK_ALPHABET, CODE_PREFIX, DATA_ALPHABET, DATA_SYMBOLS, GROUP_SIZE,
 )
+from app.certificates.pdf import (
+    ATTACHMENT_NAME, CREDENTIAL_ATTACHMENT_NAME, INFO_KEY_ID, INFO_PAYLOAD, INFO_SIGNATURE,
+)
 from app.certificates.payload import FIELD_ORDER as PAYLOAD_FIELD_ORDER
 from app.certificates.signing import ALGORITHM
 from app.verify.document import PdfVerdict
@@ -47,7 +50,7 @@ def _certificate(verdict: Verdict) -> dict[str, Any] | None:
     stated = verdict.certificate
     if stated is None:
         return None
-    return {**stated.to_dict(), "course_version": str(stated.course_version)}
+    return stated.to_dict()
 
 
 def _status(verdict: Verdict) -> dict[str, Any] | None:
@@ -113,6 +116,8 @@ SCHEMAS: dict[str, Any] = {
         "description": "What the certificate states, from its signed record; nothing else.",
         "required": list(PAYLOAD_FIELD_ORDER),
         "properties": {**{name: _STRING for name in PAYLOAD_FIELD_ORDER},
+                       "course_version": {"type": "integer", "minimum": 1,
+                                          "description": "An integer, as in the signed payload."},
                        "issued_on": _DATE, "expires_on": _nullable(_DATE)},
     },
     "StatusChange": {
@@ -128,8 +133,13 @@ SCHEMAS: dict[str, Any] = {
         "description": "The Ed25519-signed payload, to check offline against the JWKS.",
         "required": ["payload", "signature", "key_id", "algorithm", "jwks_url"],
         "properties": {
-            "payload": {**_STRING, "description": "Canonical JSON: the exact signed bytes."},
-            "signature": {**_STRING, "description": "Base64url Ed25519 signature."},
+            "payload": {**_STRING, "description": (
+                "The signed payload: canonical JSON (keys sorted, no spaces). Its UTF-8 bytes, "
+                "exactly as served here, are what was signed: verify those bytes, do not "
+                "re-serialise the JSON.")},
+            "signature": {**_STRING, "pattern": "^[A-Za-z0-9_-]{86}$", "description": (
+                "The Ed25519 signature (64 bytes) over the payload's raw UTF-8 bytes, in "
+                "base64url without padding.")},
             "key_id": _STRING,
             "algorithm": {"type": "string", "enum": [ALGORITHM]},
             "jwks_url": _nullable({**_STRING, "format": "uri"}),
@@ -153,6 +163,17 @@ def _answer(description: str) -> dict[str, Any]:
             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Verdict"}}}}
 
 
+PDF_DESCRIPTION = (
+    "**The certificate PDF** carries the same signed record, so it can be checked offline: an "
+    f"embedded file `{ATTACHMENT_NAME}` (JSON with `payload`, the exact signed string; "
+    "`signature`, unpadded base64url Ed25519 over the payload's UTF-8 bytes; `kid`, the key's "
+    "RFC 7638 thumbprint in the JWKS; `alg`, `EdDSA`), the same three values in the document "
+    f"information keys `/{INFO_PAYLOAD}`, `/{INFO_SIGNATURE}` and `/{INFO_KEY_ID}`, and an "
+    f"embedded file `{CREDENTIAL_ATTACHMENT_NAME}` holding the Open Badges 3.0 credential; both "
+    "files have the associated-file relationship `Data`. The PDF is PDF/A-3b and carries a "
+    "PAdES signature covering the whole file.")
+
+
 def openapi_document(server_url: str, issuer: str) -> dict[str, Any]:
     """The OpenAPI 3.1 description of the public verification API."""
     return {
@@ -161,7 +182,8 @@ def openapi_document(server_url: str, issuer: str) -> dict[str, Any]:
             "title": f"{issuer} certificate verification",
             "version": API_VERSION,
             "description": "Check a certificate code: is it genuine, and is it valid today? "
-                           "No account is needed; requests are rate-limited per client.",
+                           "No account is needed; requests are rate-limited per client.\n\n"
+                           + PDF_DESCRIPTION,
         },
         "servers": [{"url": server_url}],
         "paths": {"/api/v1/certificates/{code}": {"get": {
