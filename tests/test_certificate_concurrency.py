@@ -113,8 +113,8 @@ def test_the_database_refuses_a_second_live_certificate(app, db, learner, course
     issuer = issuer_for(app)
     first = services.issue_certificate(db.session, learner, course, NOW, issuer=issuer)
     db.session.commit()
-    second = issuance._new_certificate(learner, course, course.current_version, NOW, issuer,
-                                       previous=None)
+    second, _ = issuance._new_certificate(learner, course, course.current_version, NOW, issuer,
+                                          previous=None)
     db.session.add(second)
     with pytest.raises(IntegrityError):
         db.session.flush()

@@ -144,16 +144,16 @@ def test_a_lost_race_returns_the_winners_certificate(db, make_user, course, issu
                                                       no_auto_issue):
     user = make_user()
     meet_rule(db, user, course)
-    competitor = issuance._new_certificate(user, course, course.current_version, NOW, issuer,
-                                           previous=None)
-    render_and_sign = issuer.render_and_sign
+    competitor, _ = issuance._new_certificate(user, course, course.current_version, NOW, issuer,
+                                              previous=None)
+    new_certificate = issuance._new_certificate
 
-    def render_while_another_request_stores(facts, template=None):
+    def sign_while_another_request_stores(*args, **kwargs):
         db.session.add(competitor)  # the other request inserts first; the index stops this one
         db.session.flush()
-        return render_and_sign(facts, template)
+        return new_certificate(*args, **kwargs)
 
-    monkeypatch.setattr(issuer, "render_and_sign", render_while_another_request_stores)
+    monkeypatch.setattr(issuance, "_new_certificate", sign_while_another_request_stores)
     certificate = services.issue_certificate(db.session, user, course, NOW, issuer=issuer)
     assert certificate.id == competitor.id
     assert live_count(db, user, course) == 1

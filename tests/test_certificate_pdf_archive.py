@@ -19,7 +19,7 @@ from xml.etree import ElementTree
 
 import pytest
 
-from app.certificates import records, services
+from app.certificates import data_integrity, records, services
 from app.certificates.archive import embedded_credential
 from app.certificates.extension import issuer_for
 from app.certificates.pdf import (
@@ -285,9 +285,13 @@ def test_an_issued_certificate_embeds_its_own_credential_and_stays_signed(app, d
     issuer = issuer_for(app)
     pdf = reader(certificate.pdf)
     (content,) = pdf.attachments[CREDENTIAL_ATTACHMENT_NAME]
-    assert content == embedded_credential(
-        records.certificate_facts(db.session, certificate, issuer.name))
-    assert json.loads(content)["id"] == f"http://localhost/verify/{certificate.code}"
+    embedded = json.loads(content)
+    # the very credential the app serves as badge.json: holder id, status entry and proof
+    assert embedded == records.open_badge(db.session, certificate, issuer).credential
+    assert embedded["id"] == f"http://localhost/verify/{certificate.code}"
+    assert embedded["credentialStatus"]["statusListIndex"] == str(certificate.status_list_index)
+    assert embedded["credentialSubject"]["id"].startswith("urn:uuid:")
+    assert data_integrity.verify_proof(embedded, issuer.keyring.signing_key.public_key())
     assert check_pdf(certificate.pdf, issuer.trust_roots()).signature_ok
 
 

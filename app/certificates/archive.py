@@ -30,5 +30,10 @@ def embedded_credential(facts: CertificateFacts, **details: Any) -> bytes:
         criteria=BADGE_CRITERIA,
         **details,
     )
+    return credential_bytes(credential)
+
+
+def credential_bytes(credential: dict[str, Any]) -> bytes:
+    """A credential as the PDF embeds it: UTF-8 JSON, keys sorted, no spaces."""
     return json.dumps(credential, ensure_ascii=False, sort_keys=True,
                       separators=(",", ":")).encode("utf-8")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import calendar
 import hashlib
+from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -24,7 +25,8 @@ from app.certificates.codes import new_code
 from app.certificates.errors import NotEligible
 from app.certificates.payload import CertificatePayload
 from app.certificates.pdf import CertificateFacts
-from app.certificates.records import certificate_wording
+from app.certificates.archive import credential_bytes
+from app.certificates.records import certificate_wording, open_badge
 from app.clock import as_utc
 from app.courses import standing
 from app.models import Certificate, Course, CourseVersion, QuizAttempt, User
@@ -72,8 +74,13 @@ def issue_certificate(session: Session, user: User, course: Course, now: datetim
     elif not _renewal_due(session, live, now):
         return live
     version = _earned_version(session, user, course)
-    certificate = _new_certificate(user, course, version, now, issuer, previous=live)
-    return _store(session, certificate, live, actor, now)
+    certificate, facts = _new_certificate(user, course, version, now, issuer, previous=live)
+    stored = _store(session, certificate, live, actor, now)
+    if stored is not certificate:
+        return stored  # another request issued it first
+    _render(session, certificate, facts, version.certificate_template, issuer)
+    _announce(session, certificate, live, actor, now)
+    return certificate
 
 
 def issue_certificate_if_eligible(session: Session, user: User, course: Course, now: datetime,
@@ -124,24 +131,35 @@ def _earned_version(session: Session, user: User, course: Course) -> CourseVersi
 
 
 def _new_certificate(user: User, course: Course, version: CourseVersion, now: datetime,
-                     issuer: CertificateIssuer, previous: Certificate | None) -> Certificate:
-    """Sign the payload, render and sign the PDF: the complete record, not yet stored."""
+                     issuer: CertificateIssuer, previous: Certificate | None
+                     ) -> tuple[Certificate, CertificateFacts]:
+    """Sign the payload: the record, not yet stored, and the facts its PDF will show (the PDF
+    is rendered once the record holds its status list entry; see :func:`_render`)."""
     now = as_utc(now)
     expires_at = add_months(now, version.validity_months) if version.validity_months else None
     payload = CertificatePayload.earned(new_code(), user, course, version, now, expires_at,
                                         issuer.url)
     facts = _signed_facts(issuer, payload, wording=certificate_wording(version),
                           organisation_name=user.organisation.name if user.organisation else None)
-    pdf = issuer.render_and_sign(facts, version.certificate_template)
     return Certificate(
         code=payload.code, user_id=user.id, course_id=course.id, version_id=version.id,
         holder_name=payload.holder_name, course_title=payload.course_title,
         course_slug=payload.course_slug, version_number=version.number,
         organisation_name=facts.organisation_name, issued_at=now, expires_at=expires_at,
         status=ACTIVE, key_id=facts.key_id, payload=facts.payload_json,
-        signature=facts.signature, pdf=pdf, pdf_sha256=hashlib.sha256(pdf).hexdigest(),
+        signature=facts.signature, pdf=b"", pdf_sha256="",
         previous_id=previous.id if previous else None,
-    )
+    ), facts
+
+
+def _render(session: Session, certificate: Certificate, facts: CertificateFacts,
+            template: str | None, issuer: CertificateIssuer) -> None:
+    """Render and sign the stored record's PDF, embedding its proved Open Badges credential
+    (which names the record's holder id and status list entry)."""
+    credential = credential_bytes(open_badge(session, certificate, issuer).credential)
+    pdf = issuer.render_and_sign(replace(facts, credential_json=credential), template)
+    certificate.pdf, certificate.pdf_sha256 = pdf, hashlib.sha256(pdf).hexdigest()
+    session.flush()
 
 
 def _signed_facts(issuer: CertificateIssuer, payload: CertificatePayload, *, wording: str,
@@ -175,6 +193,13 @@ def _store(session: Session, certificate: Certificate, previous: Certificate | N
             # next free one): insert again, taking the next.
             if not isinstance(refusal, IntegrityError) or attempt + 1 == _INDEX_ATTEMPTS:
                 raise
+    return certificate
+
+
+def _announce(session: Session, certificate: Certificate, previous: Certificate | None,
+              actor: User | None, now: datetime) -> None:
+    """Audit the issuance and send `certificate_issued`, once the record and its PDF are in."""
+    user_id = certificate.user_id
     action = "certificate.renew" if previous is not None else "certificate.issue"
     record(session, actor, action, "certificate", certificate.code,
            f"Certificate {certificate.code} issued to {certificate.holder_name} for "
@@ -182,7 +207,6 @@ def _store(session: Session, certificate: Certificate, previous: Certificate | N
            user_id=user_id, previous=previous.code if previous else None)
     events.certificate_issued.send(None, session=session, certificate=certificate,
                                    previous=previous, actor=actor, now=now)
-    return certificate
 
 
 def _supersede(session: Session, previous: Certificate, successor_code: str,

@@ -8,10 +8,9 @@ Every certificate is PDF/A-3b, tagged, PDF 1.7 in header and catalog, its XMP me
 agreeing with the document information; the signed record and the Open Badges credential
 are embedded as associated files (``AFRelationship /Data``).
 
-A template lives in ``certificates/<name>/``: ``certificate.html`` (Jinja, rendered in a
-sandbox with plain values only), ``certificate.css`` and whatever fonts and assets they
-reference. The renderer reads nothing outside that folder and fetches nothing from the
-network.
+A template lives in ``certificates/<name>/``: ``certificate.html`` (Jinja, sandboxed, plain
+values only), ``certificate.css`` and the fonts and assets they reference; the renderer reads
+nothing outside that folder and fetches nothing from the network.
 """
 
 from __future__ import annotations
@@ -78,6 +77,8 @@ class CertificateFacts:
     issuer_name: str
     wording: str
     organisation_name: str | None
+    #: the issued certificate's proved Open Badges credential (JSON bytes); else built from facts
+    credential_json: bytes | None = None
 
 
 @dataclass(slots=True)
@@ -141,8 +142,9 @@ class CertificateRenderer:
 
         files = [(embedded_record(facts).encode("utf-8"), ATTACHMENT_NAME,
                   "Signed certificate record (Ed25519 over payload)")]
-        if self.credential is not None:
-            files.append((self.credential(facts), CREDENTIAL_ATTACHMENT_NAME,
+        credential = facts.credential_json or (self.credential and self.credential(facts))
+        if credential:
+            files.append((credential, CREDENTIAL_ATTACHMENT_NAME,
                           "Open Badges 3.0 credential (OpenBadgeCredential)"))
         return [Attachment(string=content, name=name, description=description,
                            relationship="Data", created=moment, modified=moment)
