@@ -13,8 +13,6 @@ from app.courses.markdown import render_inline_markdown, render_markdown
 from app.courses.quiz_parser import parse_quiz
 
 GIFT = Path(__file__).parent / "fixtures" / "gift"
-CHECKBOXES = ("Moodle shows this question with checkboxes (no answer is marked =), but with one "
-              "right answer our quizzes ask for a single choice")
 
 
 def convert(text: str):
@@ -67,7 +65,7 @@ CONSTRUCTS = """\
 - [x] Trial conversion at 6%
 - [ ] Pricing page launched
 
-## Which colour lies between orange and green? {#penalised-guess}
+## Which colour lies between orange and green? {#penalised-guess .multiple}
 - [x] yellow
 - [ ] red
 - [ ] blue
@@ -125,7 +123,6 @@ def test_every_construct_of_the_documentation_converts_or_is_reported_at_its_lin
         (3, "warning", "category '$course$/OKR basics/Imported' ignored: the questions go into "
                        "this quiz"),
         (5, "warning", f"2 {FEEDBACK_DROPPED}"),
-        (20, "warning", CHECKBOXES),
         (22, "warning", f"3 {FEEDBACK_DROPPED}"),
         (24, "warning", "partial credit for 'John Doerr' (50%) is dropped: it becomes a wrong "
                         "answer"),
@@ -144,7 +141,7 @@ def test_every_construct_of_the_documentation_converts_or_is_reported_at_its_lin
         (61, "error", "the fully right numeric answers '2:0' and '3:0' do not overlap: our "
                       "quizzes accept one value with a tolerance, keep one of them"),
     ]
-    assert [q.kind for q in spec.questions] == ["single", "single", "multiple", "single",
+    assert [q.kind for q in spec.questions] == ["single", "single", "multiple", "multiple",
                                                 "single", "true_false", "true_false",
                                                 "true_false"] + ["numeric"] * 5
     assert spec.scoring == "partial"
@@ -333,8 +330,8 @@ def test_numeric_answers_our_quizzes_cannot_hold_are_reported(answers, message):
 @pytest.mark.parametrize("answers, kind, correct, notes", [
     ("~%50%a ~%50%b ~c", "multiple", [True, True, False], []),
     ("~%50%a ~%50%b ~%-100%c", "multiple", [True, True, False], []),
-    ("~%100%yellow ~%-50%red ~%-50%blue", "single", [True, False, False], [CHECKBOXES]),
-    ("~%100%a ~b", "single", [True, False], [CHECKBOXES]),
+    ("~%100%yellow ~%-50%red ~%-50%blue", "multiple", [True, False, False], []),
+    ("~%100%a ~b", "multiple", [True, False], []),
     ("~%100%a ~%50%b ~c", "multiple", [True, True, False], [
         "unequal weights (50%, 100%) become equal shares under partial scoring",
         "the right answers' weights add up to 150%, not 100%"]),

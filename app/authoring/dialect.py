@@ -80,7 +80,9 @@ def questions_markdown(spec: QuizSpec) -> str:
 
 def question_markdown(question: QuestionSpec) -> str:
     """One question: heading with its id, optional text, options or answer, explanation."""
-    lines = [f"## {_one_line(question.stem_md)} {{#{question.id}}}"]
+    one_right = sum(option.correct for option in question.options) == 1
+    marker = " .multiple" if question.kind == "multiple" and one_right else ""
+    lines = [f"## {_one_line(question.stem_md)} {{#{question.id}{marker}}}"]
     if question.body_md.strip():
         lines.append(question.body_md)
         lines.append("")

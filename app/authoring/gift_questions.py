@@ -194,7 +194,7 @@ def _read_choice(question: GiftQuestion, block: GiftBlock, answers: str, offset:
     right = [a for a in options if a.weight > 0]
     full = [a for a in right if a.weight == 100]
     moodle_single = any(a.marker == "=" for a in options)
-    if len(right) == 1 or (moodle_single and len(full) == 1):
+    if moodle_single and (len(right) == 1 or len(full) == 1):
         keep = full[0] if full else right[0]
         _single_choice_notes(question, keep, right, options, moodle_single)
         question.options = [(a.text, a is keep) for a in options]
@@ -226,9 +226,6 @@ def _check_options(question: GiftQuestion, options: list[GiftAnswer]) -> None:
 def _single_choice_notes(question: GiftQuestion, keep: GiftAnswer, right: list[GiftAnswer],
                          options: list[GiftAnswer], moodle_single: bool) -> None:
     """Warn about what a single-choice question cannot keep."""
-    if not moodle_single:
-        question.warn("Moodle shows this question with checkboxes (no answer is marked =), but "
-                      "with one right answer our quizzes ask for a single choice")
     if keep.weight < 100:
         question.warn(f"the only right answer '{keep.text}' carries {keep.weight}%: imported as "
                       "fully right")

@@ -30,6 +30,8 @@ DEFAULT_PASS_MARK = 80
 
 _HEADING_RE = re.compile(r"^(#{1,2})(?:[ \t]+(.*?))?[ \t]*$")
 _ID_RE = re.compile(r"^(.*?)[ \t]*\{#([^{}]*)\}$")
+#: classes a question heading may carry after its id: `{#id .multiple}`
+QUESTION_CLASSES = (".multiple",)
 _FENCE_RE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 
 
@@ -115,11 +117,18 @@ def _split_pool(lines: list[SourceLine], report: Reporter) -> _Pool:
 
 
 def _split_id(heading: str) -> tuple[str, str | None]:
-    """Split `Title {#id}` into its text and id (None when there is no `{#id}`)."""
+    """Split `Title {#id}` into its text and id (None when there is no `{#id}`); the id keeps
+    any classes after it (`{#id .multiple}`), which :func:`_split_classes` takes apart."""
     match = _ID_RE.match(heading.strip())
     if not match:
         return heading.strip(), None
     return match.group(1).strip(), match.group(2).strip()
+
+
+def _split_classes(attributes: str) -> tuple[str, list[str]]:
+    """`id .multiple` → ("id", [".multiple"])."""
+    first, *classes = attributes.split() or [""]
+    return first, classes
 
 
 def _open_section(heading: str, line: int, pool: _Pool, seen: dict[str, int],
@@ -144,9 +153,13 @@ def _open_section(heading: str, line: int, pool: _Pool, seen: dict[str, int],
 def _open_question(heading: str, line: int, section_id: str | None, seen: dict[str, int],
                    report: Reporter) -> RawQuestion:
     """Start a question from a `## Question text {#id}` heading (id "" when it has none)."""
-    stem, question_id = _split_id(heading)
+    stem, attributes = _split_id(heading)
+    question_id, classes = _split_classes(attributes or "")
     if not stem:
         report.add(line, "question heading has no text")
+    for unknown in [name for name in classes if name not in QUESTION_CLASSES]:
+        report.add(line, f"unknown question class '{unknown}': the only one is `.multiple` "
+                         "(checkboxes even with one correct option)")
     if not question_id:
         report.add(line, "question has no id: end the heading with `{#question-id}`")
         return RawQuestion("", stem, line, section_id)
@@ -156,7 +169,7 @@ def _open_question(heading: str, line: int, section_id: str | None, seen: dict[s
         report.add(line, f"question id '{question_id}' is used twice (first on line {seen[question_id]})")
     else:
         seen[question_id] = line
-    return RawQuestion(question_id, stem, line, section_id)
+    return RawQuestion(question_id, stem, line, section_id, multiple=".multiple" in classes)
 
 
 def _check_sections_used(pool: _Pool, seen: dict[str, int], report: Reporter) -> None:

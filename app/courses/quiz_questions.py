@@ -30,6 +30,8 @@ class RawQuestion:
     stem: str
     line: int
     section_id: str | None
+    #: `{#id .multiple}`: multiple response (checkboxes) even with one correct option
+    multiple: bool = False
     lines: list[SourceLine] = field(default_factory=list)
 
 
@@ -125,6 +127,8 @@ def _question_kind(raw: RawQuestion, options: tuple[OptionSpec, ...], answers: _
                    report: Reporter) -> QuestionKind | None:
     """single, multiple, true_false or numeric, from the options; problems are reported."""
     if answers.numeric:
+        if raw.multiple:
+            report.add(raw.line, f"numeric question '{raw.id}' cannot be `.multiple`")
         return "numeric"
     if not options:
         report.add(raw.line, f"question '{raw.id}' has no options (`- [ ] text`, `- [x] text`) "
@@ -139,8 +143,10 @@ def _question_kind(raw: RawQuestion, options: tuple[OptionSpec, ...], answers: _
     if {option.text_md.casefold() for option in options} == {"true", "false"} and len(options) == 2:
         if correct != 1:
             report.add(raw.line, f"true/false question '{raw.id}' needs exactly one correct option")
+        if raw.multiple:
+            report.add(raw.line, f"true/false question '{raw.id}' cannot be `.multiple`")
         return "true_false"
-    return "multiple" if correct > 1 else "single"
+    return "multiple" if correct > 1 or raw.multiple else "single"
 
 
 def _check_options(raw: RawQuestion, answers: _Answers, report: Reporter) -> None:

@@ -251,3 +251,22 @@ def test_every_problem_is_reported_with_its_line(case: str, text: str, expected:
 def test_many_problems_are_reported_in_one_pass() -> None:
     text = "---\ntitle: C\nfeedback: later\n---\n## A {#a}\n- [ ] x\n- [ ] y\n## B\n## C {#c}\n= nope\n"
     assert len(problems_of(text)) == 4
+
+
+def test_multiple_makes_checkboxes_of_a_question_with_one_correct_option() -> None:
+    spec = parsed(FRONT + "## Which colour? {#colour .multiple}\n- [x] yellow\n- [ ] red\n"
+                          "- [ ] blue\n\n## Which shape? {#shape}\n- [x] round\n- [ ] square\n")
+    assert [(q.id, q.kind) for q in spec.questions] == [("colour", "multiple"),
+                                                        ("shape", "single")]
+    assert quiz_from_dict(json.loads(json.dumps(quiz_to_dict(spec)))).questions[0].kind == \
+        "multiple"
+
+
+@pytest.mark.parametrize("question, message", [
+    ("## Pick {#pick .checkboxes}\n- [x] a\n- [ ] b\n", "unknown question class '.checkboxes'"),
+    ("## Fact {#fact .multiple}\n- [x] True\n- [ ] False\n",
+     "true/false question 'fact' cannot be `.multiple`"),
+    ("## Count {#count .multiple}\n= 3\n", "numeric question 'count' cannot be `.multiple`"),
+])
+def test_multiple_only_on_choice_questions(question: str, message: str) -> None:
+    assert any(message in problem for problem in problems_of(FRONT + question))
