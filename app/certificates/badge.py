@@ -210,7 +210,7 @@ def sign_credential(
         raise ValueError("An OB 3.0 JWT needs credentialSubject.id for its sub claim.")
     header = {"alg": algorithm, "kid": key_url(base_url, kid), "typ": JWT_TYPE}
     claims = {**credential, **_registered_claims(credential)}
-    with _quiet_algorithm_notice():
+    with quiet_algorithm_notice():
         return jwt.encode(header, claims, key, algorithms=[algorithm])
 
 
@@ -257,7 +257,7 @@ def verify_badge(token: str, jwks: dict[str, Any]) -> dict[str, Any]:
         raise BadgeError("This badge was not signed by one of the published keys.")
     try:
         key_set = KeySet.import_key_set({"keys": [jwk]})
-        with _quiet_algorithm_notice():
+        with quiet_algorithm_notice():
             token_obj = jwt.decode(token, key_set.keys[0],
                                    algorithms=_ACCEPTED_ALGORITHMS[header["alg"]])
     except BadSignatureError as exc:
@@ -351,11 +351,11 @@ def _registered_claims(credential: dict[str, Any]) -> dict[str, Any]:
     claims: dict[str, Any] = {
         "iss": credential["issuer"]["id"],
         "jti": credential["id"],
-        "nbf": _epoch(credential["validFrom"]),
+        "nbf": epoch(credential["validFrom"]),
         "sub": credential["credentialSubject"]["id"],
     }
     if "validUntil" in credential:
-        claims["exp"] = _epoch(credential["validUntil"])
+        claims["exp"] = epoch(credential["validUntil"])
     return claims
 
 
@@ -363,12 +363,13 @@ def _timestamp(day: date) -> str:
     return datetime.combine(day, time(0, 0), tzinfo=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _epoch(timestamp: str) -> int:
+def epoch(timestamp: str) -> int:
+    """A credential's `YYYY-MM-DDTHH:MM:SSZ` time as a JWT NumericDate."""
     return int(datetime.strptime(timestamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC).timestamp())
 
 
 @contextmanager
-def _quiet_algorithm_notice() -> Iterator[None]:
+def quiet_algorithm_notice() -> Iterator[None]:
     # joserfc warns that RFC 9864 prefers "Ed25519" to "EdDSA". We keep "EdDSA", which
     # Open Badges verifiers widely support; our keys are always Ed25519 OKP keys.
     from joserfc.errors import SecurityWarning

@@ -34,10 +34,8 @@ import binascii
 import functools
 import gzip
 import json
-import warnings
 import zlib
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -46,6 +44,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.certificates import data_integrity
+from app.certificates.badge import epoch, quiet_algorithm_notice
 from app.certificates.did import did_web
 from app.certificates.signing import ALGORITHM, KeyRing
 from app.models import Certificate
@@ -244,8 +243,8 @@ def sign(credential: dict[str, Any], keyring: KeyRing) -> str:
     key = OKPKey.import_key(keyring.signing_key)
     header = {"alg": ALGORITHM, "kid": keyring.signing_kid, "typ": JWT_TYPE, "cty": "vc"}
     claims = {**credential, "iss": credential["issuer"]["id"], "jti": credential["id"],
-              "nbf": _epoch(credential["validFrom"]), "exp": _epoch(credential["validUntil"])}
-    with _quiet_algorithm_notice():
+              "nbf": epoch(credential["validFrom"]), "exp": epoch(credential["validUntil"])}
+    with quiet_algorithm_notice():
         return jwt.encode(header, claims, key, algorithms=[ALGORITHM])
 
 
@@ -279,17 +278,3 @@ def _start_of_step(now: datetime) -> datetime:
 
 def _timestamp(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _epoch(timestamp: str) -> int:
-    return int(datetime.strptime(timestamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC).timestamp())
-
-
-@contextmanager
-def _quiet_algorithm_notice() -> Iterator[None]:
-    # joserfc notes that RFC 9864 prefers "Ed25519" to "EdDSA"; verifiers widely know "EdDSA".
-    from joserfc.errors import SecurityWarning
-
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", category=SecurityWarning)
-        yield
