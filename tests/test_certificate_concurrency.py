@@ -52,14 +52,14 @@ def issue_at_once(app, db, user, course, now, monkeypatch) -> list[str]:
     """Issue from THREADS threads, each with its own connection, all past the live check."""
     issuer = issuer_for(app)
     barrier = threading.Barrier(THREADS, timeout=60)
-    render_and_sign = issuer.render_and_sign
+    new_certificate = issuance._new_certificate
 
-    def render_then_wait(facts, template=None):
-        pdf = render_and_sign(facts, template)
-        barrier.wait()  # every thread has rendered, so each one believes it is first
-        return pdf
+    def sign_then_wait(*args, **kwargs):
+        signed = new_certificate(*args, **kwargs)
+        barrier.wait()  # every thread has signed its record, so each one believes it is first
+        return signed
 
-    monkeypatch.setattr(issuer, "render_and_sign", render_then_wait)
+    monkeypatch.setattr(issuance, "_new_certificate", sign_then_wait)
     codes: list[str] = []
     errors: list[BaseException] = []
     # Read in this thread: an expired attribute of the test's objects would be loaded through
