@@ -11,26 +11,11 @@ from app.certificates import services as certificates
 from app.courses import services as course_services
 from app.hr import services
 from app.models.quizzes import FINAL_EXAM_KEY
-from tests.factories import import_example_course
 from tests.factories import meet_rule, statements_run
 from tests.factories import take_quiz as take
+from tests.hr_fixtures import course, org, other_org  # noqa: F401  (fixtures)
 
 NOW = datetime.now(UTC)
-
-
-@pytest.fixture
-def course(db):
-    return import_example_course(db)
-
-
-@pytest.fixture
-def org(make_org):
-    return make_org("Acme Corp")
-
-
-@pytest.fixture
-def other_org(make_org):
-    return make_org("Globex")
 
 
 def started(db, user, course, lessons: int) -> None:

@@ -9,20 +9,11 @@ from app.courses import services as course_services
 from app.hr import digest
 from app.hr.tasks import weekly_digest
 from app.jobs import job_queue, jobs
-from tests.factories import import_example_course, meet_rule, statements_run
+from tests.factories import meet_rule, statements_run
 from tests.mailbox import html_of, links_in, path_of, sent_mails, text_of
+from tests.hr_fixtures import course, org  # noqa: F401  (fixtures)
 
 NOW = datetime.now(UTC)
-
-
-@pytest.fixture
-def course(db):
-    return import_example_course(db)
-
-
-@pytest.fixture
-def org(make_org):
-    return make_org("Acme Corp")
 
 
 @pytest.fixture

@@ -16,19 +16,10 @@ from app.models import AuditEvent, Invitation, Notification
 from tests.conftest import CsrfClient, log_in
 from tests.factories import import_example_course, meet_rule, statements_run
 from tests.mailbox import links_in, path_of, sent_mails, text_of
+from tests.hr_fixtures import org, other_org  # noqa: F401  (fixtures)
 
 NOW = datetime.now(UTC)
 NEW_PASSWORD = "Quite-Secret-Pass-91"
-
-
-@pytest.fixture
-def org(make_org):
-    return make_org("Acme Corp")
-
-
-@pytest.fixture
-def other_org(make_org):
-    return make_org("Globex")
 
 
 @pytest.fixture

@@ -10,25 +10,11 @@ from app.courses import services as course_services
 from app.hr import nudges
 from app.models import AuditEvent, Notification
 from tests.conftest import log_in
-from tests.factories import import_example_course, meet_rule, statements_run
+from tests.factories import meet_rule, statements_run
 from tests.mailbox import links_in, path_of, sent_mails, text_of
+from tests.hr_fixtures import course, org, other_org  # noqa: F401  (fixtures)
 
 NOW = datetime.now(UTC)
-
-
-@pytest.fixture
-def course(db):
-    return import_example_course(db)
-
-
-@pytest.fixture
-def org(make_org):
-    return make_org("Acme Corp")
-
-
-@pytest.fixture
-def other_org(make_org):
-    return make_org("Globex")
 
 
 def enrol(db, user, course, when: datetime, lessons: int = 0) -> None:

@@ -44,7 +44,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.certificates import data_integrity
-from app.certificates.badge import epoch, quiet_algorithm_notice
+from app.certificates.badge import VC_CONTEXT, epoch, quiet_algorithm_notice
 from app.certificates.did import did_web
 from app.certificates.signing import ALGORITHM, KeyRing
 from app.models import Certificate
@@ -60,7 +60,6 @@ PURPOSES = {REVOCATION: REVOKED, SUSPENSION: SUSPENDED}
 BLOCK_ENTRIES = 16 * 1024 * 8
 #: where the lists are published, under the issuer's URL
 LIST_PATH = "/credentials/status/"
-VC_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 #: VC-JOSE-COSE: a credential secured as a JWT is served as application/vc+jwt, typ vc+jwt
 JWT_MEDIA_TYPE = "application/vc+jwt"
 JWT_TYPE = "vc+jwt"

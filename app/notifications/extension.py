@@ -52,8 +52,9 @@ def write_message(session: Session, notification: Notification) -> EmailMessage 
     if user is not None and notification.category != ESSENTIAL:
         token = unsubscribe_token(app.secret_key, user, notification.category)
         context["unsubscribe_url"] = links.url("notifications.unsubscribe", token=token)
-    domain = sender(app)[1].rpartition("@")[2] or "localhost"
-    return compose(notification, mail, render=render_template, sender=sender(app),
+    from_address = sender(app)
+    domain = from_address[1].rpartition("@")[2] or "localhost"
+    return compose(notification, mail, render=render_template, sender=from_address,
                    domain=domain, context=context)
 
 
