@@ -145,3 +145,12 @@ def test_retrying_from_the_command_line(app, db, runner):
     assert len(sent_mails(app)) == 1
     status = runner.invoke(args=["jobs", "status"])
     assert "notifications sent: 1" in status.output and "jobs queued: 0" in status.output
+
+
+def test_an_optional_mail_turned_off_after_it_was_written_is_skipped(app, db, make_user):
+    user = make_user()
+    notification_id = _queue(db, user=user, to=user.email, category="reminders")
+    user.mail_reminders = False
+    db.session.commit()
+    assert sent_mails(app) == []
+    assert db.session.get(Notification, notification_id).status == SKIPPED

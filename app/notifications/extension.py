@@ -37,6 +37,10 @@ def sender(app: Flask) -> tuple[str, str]:
 def write_message(session: Session, notification: Notification) -> EmailMessage | None:
     """The message a notification sends, or None when there is nothing to send any more."""
     app = current_app._get_current_object()
+    user = notification.user
+    if user is not None and notification.category != ESSENTIAL \
+            and not user.wants_mail(notification.category):
+        return None  # turned off since the notification was written
     kind = KINDS.get(notification.kind)
     if kind is None:
         raise LookupError(f"no mail kind {notification.kind!r}")
@@ -44,7 +48,6 @@ def write_message(session: Session, notification: Notification) -> EmailMessage 
     mail = kind.build(session, notification, links)
     if mail is None:
         return None
-    user = notification.user
     context = {"site_url": links.base_url, "site_name": app.config["ISSUER_NAME"],
                "preferences_url": links.url("auth.account") + "#mail",
                "recipient_name": user.name if user else None, "unsubscribe_url": None,
