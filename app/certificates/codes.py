@@ -57,9 +57,18 @@ class ParsedCode:
         return self.status is CodeStatus.OK
 
 
+#: Check symbols a new code never ends with: Windows forbids ``*`` in file names,
+#: so browsers rename the downloaded ``<code>.pdf``, and shells expand it.
+#: Codes already issued with it stay valid.
+UNSAFE_CHECK_SYMBOLS = frozenset("*")
+
+
 def new_code() -> str:
-    """Return a fresh random certificate code in canonical form."""
-    return _format(secrets.randbits(DATA_BITS))
+    """Return a fresh random certificate code in canonical form (file-name safe)."""
+    while True:
+        code = _format(secrets.randbits(DATA_BITS))
+        if code[-1] not in UNSAFE_CHECK_SYMBOLS:
+            return code
 
 
 def check_symbol(data: str) -> str:

@@ -33,6 +33,13 @@ def test_new_codes_are_canonical_and_round_trip():
         assert parsed.ok and parsed.canonical == code
 
 
+def test_new_codes_make_file_names_every_browser_keeps():
+    # Chromium saved OKR-…-*.pdf as OKR-…-_.pdf: 1 code in 37 ended with "*".
+    endings = {new_code()[-1] for _ in range(3000)}
+    assert "*" not in endings
+    assert len(endings) == 36
+
+
 def test_codes_carry_eighty_random_bits():
     data = data_part(new_code())
     assert len(data) == 16 and set(data) <= set(DATA_ALPHABET)
