@@ -67,6 +67,7 @@ def register_blueprints(app: Flask) -> None:
     from app.auth.routes import bp as auth_bp
     from app.authoring import files_routes, routes  # noqa: F401  (the studio's two view modules)
     from app.authoring.web import bp as authoring_bp
+    from app.capstones.routes import bp as capstones_bp
     from app.certificates import admin_routes  # noqa: F401  (its views join the blueprint)
     from app.certificates.routes import bp as certificates_bp
     from app.courses.routes import bp as courses_bp
@@ -78,7 +79,7 @@ def register_blueprints(app: Flask) -> None:
     from app.verify.routes import bp as verify_bp
 
     for blueprint in (main_bp, auth_bp, admin_bp, courses_bp, quizzes_bp, certificates_bp,
-                      verify_bp, hr_bp, join_bp, authoring_bp, notifications_bp):
+                      verify_bp, hr_bp, join_bp, authoring_bp, notifications_bp, capstones_bp):
         app.register_blueprint(blueprint)
 
 

@@ -26,6 +26,11 @@ The signals and their arguments (besides ``session`` and ``now``):
     ``attempt`` (the graded ``QuizAttempt``). Sent by quiz grading when an attempt at a course's
     final exam closes passed. Certificate issuance listens; its return value (the certificate,
     or None) reaches the caller of grading.
+``capstone_submitted``
+    ``submission`` (a ``CapstoneSubmission``). Sent when a learner hands in capstone work.
+``capstone_graded``
+    ``submission``, ``actor`` (the trainer). Sent when a trainer scores a submission; when it
+    passed, certificate issuance listens, as it does for a passed exam.
 ``certificate_issued``
     ``certificate``, ``previous`` (the certificate it renews, or None), ``actor`` (None when
     earned). Sent by issuance and renewal.
@@ -76,8 +81,10 @@ password_reset_requested = _signals.signal("password-reset-requested")
 email_change_requested = _signals.signal("email-change-requested")
 email_verified = _signals.signal("email-verified")
 registration_repeated = _signals.signal("registration-repeated")
+capstone_submitted = _signals.signal("capstone-submitted")
+capstone_graded = _signals.signal("capstone-graded")
 
 ALL = (final_exam_passed, certificate_issued, certificate_revoked, certificate_suspended,
        certificate_reinstated, certificate_expiring, course_published, user_registered,
        password_changed, user_deactivated, password_reset_requested, email_change_requested,
-       email_verified, registration_repeated)
+       email_verified, registration_repeated, capstone_submitted, capstone_graded)

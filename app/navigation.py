@@ -34,7 +34,8 @@ def nav_items() -> list[NavItem]:
 
 #: pages that belong to a navigation item other than their blueprint's
 ACTIVE_ALIASES = {"courses.dashboard": "main.dashboard", "certificates.admin_list": "admin.index",
-                  "certificates.admin_change_status": "admin.index"}
+                  "certificates.admin_change_status": "admin.index",
+                  "capstones.queue": "authoring.index", "capstones.score": "authoring.index"}
 
 
 def _is_active(endpoint: str) -> bool:

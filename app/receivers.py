@@ -14,6 +14,7 @@ from app.notifications import receivers as mail
 def connect_receivers() -> None:
     """Connect each receiver to its signal."""
     events.final_exam_passed.connect(certificates.issue_after_exam)
+    events.capstone_graded.connect(certificates.issue_after_capstone)
     events.certificate_issued.connect(mail.mail_issued)
     events.certificate_expiring.connect(mail.mail_expiring)
     events.certificate_revoked.connect(mail.mail_revoked)

@@ -11,12 +11,15 @@ from typing import Any
 
 import yaml
 
+from app.courses.capstone_spec import CapstoneSpec
 from app.courses.reader import COURSE_FILE, MODULE_FILE, QUIZ_FILE
 from app.courses.spec import CourseSpec, LessonSpec, ModuleSpec
 from app.courses.quiz_spec import QuestionSpec, QuizSpec
 
 #: the file name given to the final exam when a course is rebuilt from its spec
 DEFAULT_EXAM_FILE = "final-exam.md"
+#: and to the capstone
+DEFAULT_CAPSTONE_FILE = "capstone.md"
 
 
 def front_matter(settings: Mapping[str, Any]) -> str:
@@ -82,6 +85,7 @@ def question_markdown(question: QuestionSpec) -> str:
     """One question: heading with its id, optional text, options or answer, explanation."""
     one_right = sum(option.correct for option in question.options) == 1
     marker = " .multiple" if question.kind == "multiple" and one_right else ""
+    marker += f" .{question.skill}" if question.skill else ""
     lines = [f"## {_one_line(question.stem_md)} {{#{question.id}{marker}}}"]
     if question.body_md.strip():
         lines.append(question.body_md)
@@ -130,11 +134,12 @@ def course_files(spec: CourseSpec) -> dict[str, str]:
     formatting of front matter and quizzes may differ from what was first written.
     """
     exam = DEFAULT_EXAM_FILE if spec.final_exam else None
+    capstone = DEFAULT_CAPSTONE_FILE if spec.capstone else None
     files = {COURSE_FILE: markdown_file({
         "title": spec.title, "summary": spec.summary or None,
         "validity_months": spec.validity_months,
         "certificate_template": spec.certificate_template, "final_exam": exam,
-        "sequential": spec.sequential,
+        "sequential": spec.sequential, "capstone": capstone,
     }, spec.description_md)}
     for module in spec.modules:
         folder = module_folder(module)
@@ -142,16 +147,33 @@ def course_files(spec: CourseSpec) -> dict[str, str]:
             {"title": module.title, "summary": module.summary or None}, module.intro_md)
         for lesson in module.lessons:
             files[f"{folder}/{lesson_file(lesson)}"] = markdown_file(
-                {"title": lesson.title, "minutes": lesson.minutes}, lesson.body_md)
+                {"title": lesson.title, "minutes": lesson.minutes,
+                 "exercise_minutes": lesson.exercise_minutes or None}, lesson.body_md)
         if module.quiz is not None:
             files[f"{folder}/{QUIZ_FILE}"] = quiz_markdown(module.quiz)
     if spec.final_exam is not None and exam:
         files[exam] = quiz_markdown(spec.final_exam)
+    if spec.capstone is not None and capstone:
+        files[capstone] = capstone_markdown(spec.capstone)
     return files
 
 
+def capstone_markdown(spec: CapstoneSpec) -> str:
+    """A capstone file: settings, the brief, then the rubric's criteria and levels."""
+    blocks = [spec.brief_md, "", "# Rubric"]
+    for criterion in spec.criteria:
+        minimum = f" minimum={criterion.minimum}" if criterion.minimum is not None else ""
+        blocks += ["", f"## {criterion.title} {{#{criterion.id}{minimum}}}"]
+        if criterion.description_md:
+            blocks += [criterion.description_md, ""]
+        blocks += [f"- **{level.name}** ({level.points}): {level.descriptor_md}"
+                   for level in criterion.levels]
+    return markdown_file({"title": spec.title, "minutes": spec.minutes,
+                          "pass_mark": spec.pass_mark}, "\n".join(blocks))
+
+
 __all__ = [
-    "DEFAULT_EXAM_FILE", "course_files", "format_number", "front_matter",
+    "DEFAULT_CAPSTONE_FILE", "DEFAULT_EXAM_FILE", "capstone_markdown", "course_files", "format_number", "front_matter",
     "markdown_file", "numeric_answer", "question_markdown", "questions_markdown",
     "quiz_markdown", "quiz_settings",
 ]

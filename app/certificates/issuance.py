@@ -75,6 +75,7 @@ def issue_certificate(session: Session, user: User, course: Course, now: datetim
         return live
     version = _earned_version(session, user, course)
     certificate, facts = _new_certificate(user, course, version, now, issuer, previous=live)
+    certificate.capstone_assessed = standing.capstone_passed(session, user.id, course.id)
     stored = _store(session, certificate, live, actor, now)
     if stored is not certificate:
         return stored  # another request issued it first

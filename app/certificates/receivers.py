@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 
 from app.certificates.issuance import issue_certificate_if_eligible
 from app.certificates.extension import current_issuer
-from app.models import Certificate, Course, Enrollment, QuizAttempt, User
+from app.models import CapstoneSubmission, Certificate, Course, Enrollment, QuizAttempt, User
+from app.models.capstones import PASSED as CAPSTONE_PASSED
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +35,21 @@ def issue_after_exam(_sender: Any, *, session: Session, attempt: QuizAttempt,
                 issuer=current_issuer())
     except Exception:
         log.exception("Certificate issuance failed after attempt %s", attempt.id)
+        return None
+
+
+def issue_after_capstone(_sender: Any, *, session: Session, submission: CapstoneSubmission,
+                         now: datetime, **_: Any) -> Certificate | None:
+    """A capstone scored as a pass earns the certificate when the rest of the rule holds; the
+    score is kept even when issuance fails (logged, as after an exam)."""
+    if submission.status != CAPSTONE_PASSED:
+        return None
+    try:
+        with session.begin_nested():
+            return issue_certificate_if_eligible(session, submission.user, submission.course,
+                                                 now, issuer=current_issuer())
+    except Exception:
+        log.exception("Certificate issuance failed after capstone submission %s", submission.id)
         return None
 
 

@@ -19,6 +19,7 @@ class LessonRef:
     slug: str
     title: str
     minutes: int
+    exercise_minutes: int = 0
 
     @property
     def key(self) -> tuple[str, str]:
@@ -120,14 +121,14 @@ def _load_outlines(session: Session, ids: list[int]) -> dict[int, tuple[ModuleRe
     ).all()
     lessons = session.execute(
         select(VersionLesson.version_id, VersionLesson.module_slug, VersionLesson.slug,
-               VersionLesson.title, VersionLesson.minutes)
+               VersionLesson.title, VersionLesson.minutes, VersionLesson.exercise_minutes)
         .where(VersionLesson.version_id.in_(ids))
         .order_by(VersionLesson.version_id, VersionLesson.module_position, VersionLesson.position)
     ).all()
     by_module: dict[tuple[int, str], list[LessonRef]] = {}
     for row in lessons:
         by_module.setdefault((row.version_id, row.module_slug), []).append(
-            LessonRef(row.module_slug, row.slug, row.title, row.minutes))
+            LessonRef(row.module_slug, row.slug, row.title, row.minutes, row.exercise_minutes))
     outlines: dict[int, list[ModuleRef]] = {version_id: [] for version_id in ids}
     for row in modules:
         numbered = outlines[row.version_id]

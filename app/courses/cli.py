@@ -10,6 +10,8 @@ from flask.cli import AppGroup
 
 from app.courses import services
 from app.courses.content import CourseInvalid
+from app.courses.exam_checks import describe, quiz_problems, quiz_statistics
+from app.courses.quiz_parser import parse_quiz
 from app.courses.validation import validate_courses_root
 from app.extensions import db
 
@@ -31,10 +33,12 @@ def _report_problems(problems) -> None:
 
 @courses_group.command("validate")
 @click.argument("path", required=False, type=click.Path(file_okay=False))
-def validate(path: str | None) -> None:
+@click.option("--no-exam-checks", is_flag=True,
+              help="Skip the answer-key cue, size and skill-mix targets of the quizzes.")
+def validate(path: str | None, no_exam_checks: bool) -> None:
     """List every problem in a course folder or every course under PATH (default COURSES_DIR)."""
     root = _root(path)
-    problems = validate_courses_root(root)
+    problems = validate_courses_root(root, exam_checks=not no_exam_checks)
     for problem in problems:
         click.echo(str(problem))
     if problems:
@@ -85,3 +89,25 @@ def _describe(result: services.ImportResult) -> str:
         return f"{slug}: created version {number} ({lessons} lessons)"
     return f"{slug}: updated to version {number} ({lessons} lessons; earlier versions kept)"
 
+
+
+@courses_group.command("exam-stats")
+@click.argument("quiz_file", type=click.Path(dir_okay=False, exists=True))
+@click.option("--final", is_flag=True, help="Hold the file to the final exam's targets too.")
+def exam_stats(quiz_file: str, final: bool) -> None:
+    """Print the answer-key cues of one quiz file and the targets it misses."""
+    path = Path(quiz_file)
+    final = final or path.name == "final-exam.md"
+    spec, problems = parse_quiz(path.read_text(encoding="utf-8"), key=path.stem, path=str(path))
+    if spec is None:
+        for problem in problems:
+            click.echo(str(problem))
+        raise SystemExit(1)
+    stats = quiz_statistics(spec)
+    for line in describe(spec, stats):
+        click.echo(line)
+    missed = quiz_problems(spec, stats, final_exam=final)
+    for text in missed:
+        click.echo(f"MISSED: {text}")
+    if missed:
+        raise SystemExit(1)

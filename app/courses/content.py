@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from app.courses.assets import AssetSpec, asset_reference
+from app.courses.capstone_spec import capstone_from_dict, capstone_to_dict
 from app.courses.frontmatter import Problem
 from app.courses.reader import COURSE_FILE, FINAL_EXAM_KEY, content_hash, read_course
 from app.courses.spec import CourseSpec, LessonSpec, ModuleSpec
@@ -58,6 +59,7 @@ def course_to_dict(spec: CourseSpec) -> dict[str, Any]:
         "sequential": spec.sequential,
         "modules": [_module_to_dict(m) for m in spec.modules],
         "final_exam": quiz_to_dict(spec.final_exam) if spec.final_exam else None,
+        "capstone": capstone_to_dict(spec.capstone) if spec.capstone else None,
         "assets": [{"path": a.path, "content_type": a.content_type, "sha256": a.sha256}
                    for a in spec.assets],
         "content_hash": spec.content_hash,
@@ -91,6 +93,7 @@ def course_from_dict(data: dict[str, Any]) -> CourseSpec:
         **data,
         "modules": modules,
         "final_exam": quiz_from_dict(data["final_exam"]) if data.get("final_exam") else None,
+        "capstone": capstone_from_dict(data["capstone"]) if data.get("capstone") else None,
         "assets": tuple(AssetSpec(path=a["path"], content_type=a["content_type"], sha256=a["sha256"])
                         for a in data["assets"]),
     })

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from app import events
 from app.audit import record
 from app.courses.assets import asset_reference
+from app.courses.capstone_spec import capstone_to_dict
 from app.courses.content import CourseInvalid, course_to_dict, find_course_folders, load_course
 from app.courses.markdown import render_markdown
 from app.courses.spec import CourseSpec, ModuleSpec
@@ -139,6 +140,7 @@ def _build_version(spec: CourseSpec, number: int) -> CourseVersion:
         validity_months=spec.validity_months, certificate_template=spec.certificate_template,
         sequential=spec.sequential, spec=course_to_dict(spec),
         final_exam=quiz_to_dict(spec.final_exam) if spec.final_exam else None, source="import",
+        capstone=capstone_to_dict(spec.capstone) if spec.capstone else None,
     )
     for module in spec.modules:
         version.modules.append(_build_module(module, module_links))
@@ -160,6 +162,7 @@ def _build_lessons(module: ModuleSpec, links: Callable[[str], str | None]) -> li
     return [
         VersionLesson(module_slug=module.slug, module_position=module.position, slug=lesson.slug,
                       position=lesson.position, title=lesson.title, minutes=lesson.minutes,
+                      exercise_minutes=lesson.exercise_minutes,
                       html=render_markdown(lesson.body_md, link_resolver=links))
         for lesson in module.lessons
     ]

@@ -30,8 +30,10 @@ DEFAULT_PASS_MARK = 80
 
 _HEADING_RE = re.compile(r"^(#{1,2})(?:[ \t]+(.*?))?[ \t]*$")
 _ID_RE = re.compile(r"^(.*?)[ \t]*\{#([^{}]*)\}$")
-#: classes a question heading may carry after its id: `{#id .multiple}`
-QUESTION_CLASSES = (".multiple",)
+#: skills a question may be tagged with after its id: `{#id .application}`
+SKILL_CLASSES = (".application", ".recall", ".attribution")
+#: classes a question heading may carry after its id: `{#id .multiple .application}`
+QUESTION_CLASSES = (".multiple", *SKILL_CLASSES)
 _FENCE_RE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 
 
@@ -158,8 +160,13 @@ def _open_question(heading: str, line: int, section_id: str | None, seen: dict[s
     if not stem:
         report.add(line, "question heading has no text")
     for unknown in [name for name in classes if name not in QUESTION_CLASSES]:
-        report.add(line, f"unknown question class '{unknown}': the only one is `.multiple` "
-                         "(checkboxes even with one correct option)")
+        report.add(line, f"unknown question class '{unknown}': use `.multiple` (checkboxes even "
+                         "with one correct option) or one skill: `.application`, `.recall`, "
+                         "`.attribution`")
+    skills = [name[1:] for name in classes if name in SKILL_CLASSES]
+    if len(skills) > 1:
+        report.add(line, f"a question has one skill, not {len(skills)}: "
+                         + ", ".join(f"`.{skill}`" for skill in skills))
     if not question_id:
         report.add(line, "question has no id: end the heading with `{#question-id}`")
         return RawQuestion("", stem, line, section_id)
@@ -169,7 +176,8 @@ def _open_question(heading: str, line: int, section_id: str | None, seen: dict[s
         report.add(line, f"question id '{question_id}' is used twice (first on line {seen[question_id]})")
     else:
         seen[question_id] = line
-    return RawQuestion(question_id, stem, line, section_id, multiple=".multiple" in classes)
+    return RawQuestion(question_id, stem, line, section_id, multiple=".multiple" in classes,
+                       skill=skills[0] if len(skills) == 1 else None)
 
 
 def _check_sections_used(pool: _Pool, seen: dict[str, int], report: Reporter) -> None:

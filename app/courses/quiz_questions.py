@@ -32,6 +32,8 @@ class RawQuestion:
     section_id: str | None
     #: `{#id .multiple}`: multiple response (checkboxes) even with one correct option
     multiple: bool = False
+    #: `{#id .application}`: the skill the question asks for
+    skill: str | None = None
     lines: list[SourceLine] = field(default_factory=list)
 
 
@@ -60,6 +62,7 @@ def build_question(raw: RawQuestion, report: Reporter) -> QuestionSpec | None:
         body_md="\n".join(body).strip("\n"), options=options,
         answer=answer, tolerance=tolerance,
         explanation_md="\n".join(answers.explanation).strip("\n"), line=raw.line,
+        skill=raw.skill,
     )
 
 

@@ -46,6 +46,9 @@ class QuestionSpec:
     tolerance: float
     explanation_md: str
     line: int
+    #: what the question asks of the candidate: "application", "recall" or "attribution"
+    #: (`{#id .application}`); None when the author did not say
+    skill: str | None = None
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
+from app.courses.capstone_spec import CapstoneSpec, parse_capstone
 from app.courses.assets import ASSETS_DIR, AssetSpec, asset_problem, link_problem, read_asset
 from app.courses.frontmatter import FrontMatter, Problem, Reporter, Settings, is_slug, read_front_matter
 from app.courses.markdown import find_links
@@ -20,9 +21,9 @@ COURSE_FILE = "course.md"
 MODULE_FILE = "module.md"
 QUIZ_FILE = "quiz.md"
 COURSE_SETTINGS = ("title", "summary", "validity_months", "certificate_template",
-                   "final_exam", "sequential")
+                   "final_exam", "sequential", "capstone")
 MODULE_SETTINGS = ("title", "summary")
-LESSON_SETTINGS = ("title", "minutes")
+LESSON_SETTINGS = ("title", "minutes", "exercise_minutes")
 _PREFIXED_RE = re.compile(r"^(\d+)-(.*)$")
 
 
@@ -89,7 +90,9 @@ class _CourseReader:
         exam_name = settings.text("final_exam") or None
         modules = self.read_modules()
         final_exam = self.read_final_exam(exam_name, settings)
-        self.check_stray_entries(exam_name)
+        capstone_name = settings.text("capstone") or None
+        capstone = self.read_capstone(capstone_name, settings)
+        self.check_stray_entries(exam_name, capstone_name)
         return CourseSpec(
             slug=root.name,
             title=settings.text("title", required=True),
@@ -100,6 +103,7 @@ class _CourseReader:
             sequential=settings.boolean("sequential", default=True),
             modules=tuple(modules),
             final_exam=final_exam,
+            capstone=capstone,
             assets=self.read_assets(),
             content_hash=content_hash(root),
         )
@@ -225,6 +229,7 @@ class _CourseReader:
             slug=slug, position=position,
             title=settings.text("title", required=True),
             minutes=settings.integer("minutes", default=5, minimum=1, maximum=600, required=True),
+            exercise_minutes=settings.integer("exercise_minutes", default=0, minimum=0, maximum=600),
             body_md=front.body,
         )
 
@@ -238,24 +243,39 @@ class _CourseReader:
         self.check_links(file, read_front_matter(text, Reporter(self.display(file))))
         return spec
 
+    def top_file(self, setting: str, name: str | None, settings: Settings) -> Path | None:
+        """The file a `course.md` setting names at the top of the course folder (or None)."""
+        if name is None:
+            return None
+        if "/" in name or "\\" in name or not name.endswith(".md"):
+            settings.error(setting, f"'{setting}' must name a .md file at the top of the course "
+                                    f"folder, such as {setting.replace('_', '-')}.md, got {name!r}")
+            return None
+        if not (self.course_dir / name).is_file():
+            settings.error(setting, f"'{setting}' names {name}, which does not exist")
+            return None
+        return self.course_dir / name
+
     def read_final_exam(self, exam_name: str | None, settings: Settings) -> QuizSpec | None:
         """The file `final_exam` names, at the top of the course folder."""
-        if exam_name is None:
-            return None
-        exam_file = self.course_dir / exam_name
-        if "/" in exam_name or "\\" in exam_name or not exam_name.endswith(".md"):
-            settings.error("final_exam", f"'final_exam' must name a .md file at the top of the course "
-                                         f"folder, such as final-exam.md, got {exam_name!r}")
-            return None
-        if not exam_file.is_file():
-            settings.error("final_exam", f"'final_exam' names {exam_name}, which does not exist")
-            return None
-        return self.read_quiz(exam_file, FINAL_EXAM_KEY)
+        exam_file = self.top_file("final_exam", exam_name, settings)
+        return None if exam_file is None else self.read_quiz(exam_file, FINAL_EXAM_KEY)
 
-    def check_stray_entries(self, exam_name: str | None) -> None:
-        """Files at the top of the course folder other than course.md and the final exam."""
+    def read_capstone(self, name: str | None, settings: Settings) -> CapstoneSpec | None:
+        """The capstone brief and rubric `capstone` names, at the top of the course folder."""
+        file = self.top_file("capstone", name, settings)
+        text = None if file is None else self.read_text(file)
+        if text is None:
+            return None
+        spec, problems = parse_capstone(text, path=self.display(file))
+        self.problems.extend(problems)
+        self.check_links(file, read_front_matter(text, Reporter(self.display(file))))
+        return spec
+
+    def check_stray_entries(self, *named: str | None) -> None:
+        """Files at the top of the course folder other than course.md and the files it names."""
         for entry in sorted(self.course_dir.iterdir()):
-            if entry.is_dir() or entry.name.startswith(".") or entry.name in (COURSE_FILE, exam_name):
+            if entry.is_dir() or entry.name.startswith(".") or entry.name in (COURSE_FILE, *named):
                 continue
             if entry.name == "final-exam.md":
                 self.add(entry, 0, f"{entry.name} is not used: add `final_exam: {entry.name}` "

@@ -58,8 +58,9 @@ def course_page(slug: str):
     course = _course_or_404(slug)
     user = current_user if current_user.is_authenticated else None
     progress = services.course_progress(db.session, user, course)
+    capstone = services.capstone_status(db.session, user.id, course.id) if user else None
     return render_template("courses/course.html", course=course, version=course.current_version,
-                           progress=progress, form=EnrollForm())
+                           progress=progress, form=EnrollForm(), capstone_status=capstone)
 
 
 @bp.route("/courses/<slug>/enrol", methods=["POST"])

@@ -24,13 +24,15 @@ from app.courses.progress import (
     record_lesson_view,
 )
 from app.courses.standing import (
-    RECERTIFICATION_WINDOW, CertificationStatus, UnlockState, can_renew, certification_status,
+    RECERTIFICATION_WINDOW, CertificationStatus, UnlockState, can_renew, capstone_status,
+    certification_status,
     completed_lessons, in_renewal_window, module_unlock_state, open_exam_requirements,
     passed_quiz_keys, passed_quiz_keys_for_courses, renewal_opens_at,
 )
 
 __all__ = [
-    "RECERTIFICATION_WINDOW", "CertificationStatus", "can_renew", "certification_status",
+    "RECERTIFICATION_WINDOW", "CertificationStatus", "can_renew", "capstone_status",
+    "certification_status",
     "in_renewal_window", "open_exam_requirements", "renewal_opens_at",
     "COURSE_DEPTH", "MODULE_DEPTH", "CourseError", "CourseProgress", "DashboardRow",
     "ImportResult", "ImportStatus", "LessonLocked", "LessonNotFound", "LessonRef",

@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.courses.assets import AssetSpec
+from app.courses.capstone_spec import CapstoneSpec
 from app.courses.quiz_spec import QuizSpec
 
 
@@ -16,6 +17,8 @@ class LessonSpec:
     title: str
     minutes: int
     body_md: str
+    #: time for the lesson's exercise, shown beside the reading time (0: no exercise)
+    exercise_minutes: int = 0
 
 
 @dataclass(frozen=True)
@@ -46,3 +49,5 @@ class CourseSpec:
     final_exam: QuizSpec | None
     assets: tuple[AssetSpec, ...]
     content_hash: str
+    #: a brief answered with the learner's own work, scored by a trainer against a rubric
+    capstone: CapstoneSpec | None = None

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from app.courses.catalogue import ModuleRef, version_key, version_outlines, versions_with_final_exam
 from app.models import Certificate, Course, CourseVersion, LessonProgress, QuizAttempt, User
+from app.models.capstones import PASSED as CAPSTONE_PASSED, CapstoneSubmission
 from app.models.certificates import ACTIVE, LIVE_STATUSES, REVOKED
 from app.models.quizzes import FINAL_EXAM_KEY, SUBMITTED
 
@@ -82,11 +83,16 @@ def exam_requirements(outline: Sequence[ModuleRef], completed: set[tuple[str, st
 
 
 def certification_rule(outline: Sequence[ModuleRef], completed: set[tuple[str, str]],
-                       passed_quizzes: set[str], has_final_exam: bool) -> CertificationStatus:
-    """Every lesson done, every module quiz passed and, when there is one, the exam passed."""
+                       passed_quizzes: set[str], has_final_exam: bool, *,
+                       has_capstone: bool = False,
+                       capstone_passed: bool = False) -> CertificationStatus:
+    """Every lesson done, every module quiz passed and, when the course has them, the exam
+    passed and the capstone scored as a pass."""
     reasons = exam_requirements(outline, completed, passed_quizzes)
     if has_final_exam and FINAL_EXAM_KEY not in passed_quizzes:
         reasons.append("Pass the final exam.")
+    if has_capstone and not capstone_passed:
+        reasons.append("Pass the capstone: a trainer scores your work against its rubric.")
     return CertificationStatus(not reasons, reasons)
 
 
@@ -148,7 +154,23 @@ def certification_status(session: Session, user: User, course: Course) -> Certif
     outline = version_outlines(session, [version_key(version)])[version.id]
     has_exam = version.id in versions_with_final_exam(session, [version.id])
     return certification_rule(outline, set(completed_lessons(session, user, course)),
-                              passed_quiz_keys(session, user, course), has_exam)
+                              passed_quiz_keys(session, user, course), has_exam,
+                              has_capstone=version.capstone is not None,
+                              capstone_passed=capstone_passed(session, user.id, course.id))
+
+
+def capstone_passed(session: Session, user_id: int, course_id: int) -> bool:
+    """True when a trainer scored one of the learner's capstone submissions as a pass."""
+    return session.scalar(select(CapstoneSubmission.id).where(
+        CapstoneSubmission.user_id == user_id, CapstoneSubmission.course_id == course_id,
+        CapstoneSubmission.status == CAPSTONE_PASSED).limit(1)) is not None
+
+
+def capstone_status(session: Session, user_id: int, course_id: int) -> str | None:
+    """The status of the learner's latest capstone hand-in (None before the first)."""
+    return session.scalar(select(CapstoneSubmission.status).where(
+        CapstoneSubmission.user_id == user_id, CapstoneSubmission.course_id == course_id)
+        .order_by(CapstoneSubmission.attempt.desc()).limit(1))
 
 
 def live_certificate(session: Session, user_id: int, course_id: int) -> Certificate | None:

@@ -2,6 +2,7 @@
 from app.models.accounts import ROLES, LoginSession, Organisation, User, UserRole
 from app.models.audit import AuditEvent
 from app.models.authoring import CourseDraft, CourseMaintainer, CourseVersionFile, DraftAsset
+from app.models.capstones import CapstoneFile, CapstoneSubmission
 from app.models.certificates import Certificate, VerificationLog
 from app.models.notifications import Invitation, Notification
 from app.models.courses import Course, CourseAsset, CourseVersion, VersionLesson, VersionModule
@@ -9,7 +10,7 @@ from app.models.progress import Enrollment, LessonProgress
 from app.models.quizzes import QuizAttempt
 
 __all__ = [
-    "ROLES", "AuditEvent", "Certificate", "Course", "CourseAsset", "CourseMaintainer",
+    "ROLES", "AuditEvent", "CapstoneFile", "CapstoneSubmission", "Certificate", "Course", "CourseAsset", "CourseMaintainer",
     "CourseVersion", "Enrollment", "Invitation", "Notification",
     "LessonProgress", "LoginSession", "Organisation", "QuizAttempt", "User", "UserRole", "VerificationLog",
     "VersionLesson", "VersionModule",

@@ -54,6 +54,8 @@ class Certificate(db.Model):
     course_title: Mapped[str] = mapped_column(String(200))
     course_slug: Mapped[str] = mapped_column(String(100))
     version_number: Mapped[int]
+    #: the certification rule included a capstone, scored by a trainer against a rubric
+    capstone_assessed: Mapped[bool] = mapped_column(default=False)
     organisation_name: Mapped[str | None] = mapped_column(String(120))
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

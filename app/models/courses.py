@@ -52,6 +52,8 @@ class CourseVersion(db.Model):
     spec: Mapped[dict] = mapped_column(JSON, deferred=True)
     #: the final exam's quiz spec, when the course has one
     final_exam: Mapped[dict | None] = mapped_column(JSON, deferred=True)
+    #: the capstone's brief and rubric, when the course has one
+    capstone: Mapped[dict | None] = mapped_column(JSON, deferred=True)
     source: Mapped[str] = mapped_column(String(16), default="import")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -96,6 +98,7 @@ class VersionLesson(db.Model):
     position: Mapped[int] = mapped_column(Integer)
     title: Mapped[str] = mapped_column(String(200))
     minutes: Mapped[int] = mapped_column(Integer, default=5)
+    exercise_minutes: Mapped[int] = mapped_column(Integer, default=0)
     #: rendered and sanitised once, at import
     html: Mapped[str] = mapped_column(Text)
 

@@ -15,7 +15,7 @@ MANY_PROBLEMS = FIXTURES / "broken" / "many-problems"
 
 QUIZ_SETTINGS = ("title, pass_mark, max_attempts, cooldown_minutes, time_limit_minutes, draw, "
                  "shuffle, feedback, scoring, section_pass_mark")
-COURSE_SETTINGS = "title, summary, validity_months, certificate_template, final_exam, sequential"
+COURSE_SETTINGS = "title, summary, validity_months, certificate_template, final_exam, sequential, capstone"
 PLAIN_DRAWING = ("Export a plain drawing: no scripts, event handlers, animations, embedded content "
                  "or links outside the drawing.")
 NEEDS_FRONT_MATTER = ("missing front matter: the file must start with a `---` line, then YAML "
@@ -126,7 +126,7 @@ SINGLE_PROBLEMS: list[tuple[str, Change, str]] = [
      f"okr-course/{LESSON}:3: 'minutes' must be a whole number, got 'six'"),
     ("unknown lesson key",
      lambda c: edit(c / LESSON, "minutes: 6", "minutes: 6\nauthor: Ann"),
-     f"okr-course/{LESSON}:4: unknown setting 'author' (allowed: title, minutes)"),
+     f"okr-course/{LESSON}:4: unknown setting 'author' (allowed: title, minutes, exercise_minutes)"),
     ("lesson without front matter",
      lambda c: write(c / LESSON, "# Origins\n"),
      f"okr-course/{LESSON}:1: {NEEDS_FRONT_MATTER}"),
@@ -155,7 +155,7 @@ SINGLE_PROBLEMS: list[tuple[str, Change, str]] = [
     ("course.md missing",
      lambda c: (c / "course.md").unlink(),
      "okr-course/course.md:0: missing course.md (front matter: title, summary, validity_months, "
-     "certificate_template, final_exam, sequential)"),
+     "certificate_template, final_exam, sequential, capstone)"),
     ("stray file at the top",
      lambda c: write(c / "notes.md", "notes"),
      "okr-course/notes.md:0: unexpected file 'notes.md': a course folder holds course.md, the final "
@@ -294,7 +294,7 @@ def test_validate_courses_root_reports_folders_without_course_md(tmp_path: Path)
     (tmp_path / "draft").mkdir()
     assert [str(p) for p in validate_courses_root(tmp_path)] == [
         "draft/course.md:0: missing course.md (front matter: title, summary, validity_months, "
-        "certificate_template, final_exam, sequential)"
+        "certificate_template, final_exam, sequential, capstone)"
     ]
 
 

@@ -1,0 +1,1 @@
+"""Capstones: learners hand in their own work; trainers score it against the course's rubric."""
