@@ -95,10 +95,13 @@ def build_credential(
     image_url: str | None = None,
     holder: Holder | None = None,
     credential_status: dict[str, Any] | list | None = None,
+    capstone_assessed: bool = False,
 ) -> dict[str, Any]:
     """Return the OpenBadgeCredential (unsigned JSON) for a certificate.
 
     :param credential_status: its entry in a public status list, if any (OB 3.0 allows one)
+    :param capstone_assessed: the rule included a capstone a trainer scored as a pass: a
+        second result says so (never the work, never the points)
     """
     payload = facts.payload
     credential: dict[str, Any] = {
@@ -110,7 +113,7 @@ def build_credential(
                    "name": facts.issuer_name, "url": payload.issuer},
         "validFrom": _timestamp(payload.issued_on),
         "credentialSubject": _subject(facts, holder, _achievement(
-            facts, achievement_id, description, criteria, image_url)),
+            facts, achievement_id, description, criteria, image_url, capstone_assessed)),
         "credentialSchema": [{"id": OB_SCHEMA_URL, "type": OB_SCHEMA_TYPE}],
     }
     if payload.expires_on is not None:
@@ -121,7 +124,7 @@ def build_credential(
 
 
 def _achievement(facts: CertificateFacts, achievement_id: str, description: str, criteria: str,
-                 image_url: str | None) -> dict[str, Any]:
+                 image_url: str | None, capstone_assessed: bool = False) -> dict[str, Any]:
     achievement: dict[str, Any] = {
         "id": achievement_id,
         "type": ["Achievement"],
@@ -140,6 +143,11 @@ def _achievement(facts: CertificateFacts, achievement_id: str, description: str,
             "requiredValue": PASSED,
         }],
     }
+    if capstone_assessed:
+        achievement["resultDescription"].append({
+            "id": f"{achievement_id}#capstone", "type": ["ResultDescription"],
+            "name": "Capstone assessed against the course's rubric", "resultType": "Result",
+            "allowedValue": [PASSED], "requiredValue": PASSED})
     if image_url:
         achievement["image"] = {"id": image_url, "type": "Image",
                                 "caption": facts.payload.course_title}
@@ -162,9 +170,8 @@ def _subject(facts: CertificateFacts, holder: Holder | None,
                 "salt": holder.salt})
     subject["identifier"] = identifiers
     subject["achievement"] = achievement
-    subject["result"] = [{"type": ["Result"],
-                          "resultDescription": _result_description_id(achievement["id"]),
-                          "value": PASSED}]
+    subject["result"] = [{"type": ["Result"], "resultDescription": description["id"],
+                          "value": PASSED} for description in achievement["resultDescription"]]
     return subject
 
 

@@ -29,6 +29,8 @@ if TYPE_CHECKING:
 DEFAULT_WORDING = "Certificate of Completion"
 BADGE_CRITERIA = ("Completed every lesson and module quiz of the course and passed its final "
                   "exam.")
+CAPSTONE_CRITERIA = (" Handed in capstone work (the holder's own company-level plan), scored as "
+                     "a pass by a trainer against the course's published rubric.")
 
 
 # --- finding ----------------------------------------------------------------------------------
@@ -172,7 +174,8 @@ def open_badge(session: Session, certificate: Certificate, issuer: CertificateIs
     details = {
         "achievement_id": f"{base_url}/courses/{slug}",
         "description": (version.summary if version else "") or facts.payload.course_title,
-        "criteria": BADGE_CRITERIA,
+        "criteria": BADGE_CRITERIA + (CAPSTONE_CRITERIA if certificate.capstone_assessed else ""),
+        "capstone_assessed": bool(certificate.capstone_assessed),
         "image_url": f"{base_url}/certificates/achievements/{slug}/image.svg",
         "holder": badge.holder_identity(issuer.settings.subject_secret, certificate.user_id,
                                         certificate.user.email if certificate.user else None,

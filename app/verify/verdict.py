@@ -73,6 +73,8 @@ class Verdict:
     payload: str | None = None
     signature: str | None = None
     checked_at: datetime | None = None
+    #: the holder's capstone work was scored against a rubric (the work itself stays private)
+    capstone_assessed: bool = False
 
     @property
     def headline(self) -> str:
@@ -155,6 +157,7 @@ def judge_certificate(certificate: Certificate, *, keyring: KeyRing, now: dateti
         status_changed_at=certificate.status_changed_at if stated_status else None,
         key_id=certificate.key_id, payload=certificate.payload,
         signature=certificate.signature, checked_at=now,
+        capstone_assessed=bool(certificate.capstone_assessed),
     )
 
 

@@ -35,6 +35,7 @@ def url_for_rule(app, rule: Rule, world) -> str:
         "quiz_key": "foundations", "attempt_id": world.open_attempt.id,
         "user_id": world.learner_b.id, "code": world.certificate_a.code,
         "path": "01-foundations/01-origins.md", "token": "not-a-real-token",
+        "submission_id": 1,
     }
     missing = set(rule.arguments) - set(values)
     assert not missing, f"{rule.rule}: give the security suite a value for {missing}"
