@@ -87,7 +87,7 @@ def register_jobs(app: Flask) -> None:
     from app.hr import mails as hr_mails, tasks as hr_tasks  # noqa: F401  (HR's mails, jobs)
     from app.jobs import init_jobs
     from app.notifications import (  # noqa: F401  (the mail kinds and jobs they declare)
-        account_mails, certificate_mails, tasks,
+        account_mails, capstone_mails, certificate_mails, tasks,
     )
 
     init_jobs(app)

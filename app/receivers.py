@@ -15,6 +15,8 @@ def connect_receivers() -> None:
     """Connect each receiver to its signal."""
     events.final_exam_passed.connect(certificates.issue_after_exam)
     events.capstone_graded.connect(certificates.issue_after_capstone)
+    events.capstone_graded.connect(mail.mail_capstone_scored)
+    events.capstone_submitted.connect(mail.mail_capstone_trainers)
     events.certificate_issued.connect(mail.mail_issued)
     events.certificate_expiring.connect(mail.mail_expiring)
     events.certificate_revoked.connect(mail.mail_revoked)

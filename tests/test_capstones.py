@@ -19,6 +19,7 @@ from tests.capstone_fixtures import (  # noqa: F401  (fixtures)
     BELOW_MINIMUM, COMMENTS, PASSING, PDF, capstone_course, ready_learner, trainer,
 )
 from tests.factories import QUIZ_TIME, take_quiz
+from tests.mailbox import sent_mails, text_of
 
 LATER = QUIZ_TIME + timedelta(hours=1)
 
@@ -159,3 +160,15 @@ def test_a_course_without_a_capstone_has_no_capstone_page(db, make_user):
     course = import_example_course(db)
     with pytest.raises(CapstoneNotFound):
         submissions.overview(db.session, make_user(), course)
+
+
+def test_trainers_hear_of_work_and_the_learner_of_the_score(app, db, capstone_course,
+                                                            ready_learner, trainer):
+    submission = hand_in(db, ready_learner, capstone_course)
+    [to_trainer] = sent_mails(app, trainer.email)
+    assert to_trainer["Subject"] == "Capstone work to score: Robin Ready, OKR Essentials"
+    assert f"/studio/grading/{submission.id}" in text_of(to_trainer)
+    score(db, trainer, submission, BELOW_MINIMUM)
+    [to_learner] = sent_mails(app, ready_learner.email)[-1:]
+    assert to_learner["Subject"] == "Your capstone for OKR Essentials was scored"
+    assert "7 of 10 points" in text_of(to_learner) and "hand in once more" in text_of(to_learner)

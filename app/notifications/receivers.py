@@ -6,11 +6,12 @@ from datetime import datetime
 from typing import Any
 
 from flask import current_app
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.certificates.extension import current_issuer
 from app.certificates.services import public_reason_text
-from app.models import Certificate, User
+from app.models import CapstoneSubmission, Certificate, CourseMaintainer, User
 from app.notifications import account_mails
 from app.notifications.outbox import queue
 
@@ -50,6 +51,29 @@ def _mail_status_change(change: str):
 mail_revoked = _mail_status_change("revoked")
 mail_suspended = _mail_status_change("suspended")
 mail_reinstated = _mail_status_change("reinstated")
+
+
+# --- capstones (see app.notifications.capstone_mails) ------------------------------------------
+
+def mail_capstone_trainers(_sender: Any, *, session: Session, submission: CapstoneSubmission,
+                  now: datetime, **_: Any) -> None:
+    """Each active trainer who maintains the course hears of work waiting for a score."""
+    trainers = session.scalars(
+        select(User).join(CourseMaintainer, CourseMaintainer.user_id == User.id)
+        .where(CourseMaintainer.course_id == submission.course_id, User.is_active_account.is_(True)))
+    for trainer in trainers:
+        queue(session, kind="capstone_submitted", to=trainer.email, user=trainer, now=now,
+              key=f"capstone-submitted:{submission.id}:{trainer.id}",
+              context={"submission_id": submission.id})
+
+
+def mail_capstone_scored(_sender: Any, *, session: Session, submission: CapstoneSubmission,
+                 now: datetime, **_: Any) -> None:
+    """The learner hears their work was scored."""
+    queue(session, kind="capstone_scored", to=submission.user.email, user=submission.user,
+          now=now, key=f"capstone-scored:{submission.id}",
+          context={"submission_id": submission.id})
+
 
 
 # --- the account's mails (see app.notifications.account_mails) -------------------------------
