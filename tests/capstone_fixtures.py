@@ -48,13 +48,16 @@ COMMENTS = {"objectives": "Strong and tied to the plan.", "key-results": "Baseli
             "note": "Reads well."}
 
 
+CAPSTONE_COURSE_TITLE = "Team OKRs in Practice"
+
+
 def write_capstone_course(folder: Path) -> Path:
     """The example course with `capstone: capstone.md`, written under `folder`."""
     target = folder / "capstone-course"
     shutil.copytree(EXAMPLE_COURSE, target)
     course_md = target / "course.md"
-    course_md.write_text(course_md.read_text().replace(
-        "sequential: true\n", "sequential: true\ncapstone: capstone.md\n", 1))
+    text = course_md.read_text().replace("title: OKR Essentials", f"title: {CAPSTONE_COURSE_TITLE}")
+    course_md.write_text(text.replace("sequential: true\n", "sequential: true\ncapstone: capstone.md\n", 1))
     (target / "capstone.md").write_text(CAPSTONE)
     return target
 

@@ -166,9 +166,9 @@ def test_trainers_hear_of_work_and_the_learner_of_the_score(app, db, capstone_co
                                                             ready_learner, trainer):
     submission = hand_in(db, ready_learner, capstone_course)
     [to_trainer] = sent_mails(app, trainer.email)
-    assert to_trainer["Subject"] == "Capstone work to score: Robin Ready, OKR Essentials"
+    assert to_trainer["Subject"] == "Capstone work to score: Robin Ready, Team OKRs in Practice"
     assert f"/studio/grading/{submission.id}" in text_of(to_trainer)
     score(db, trainer, submission, BELOW_MINIMUM)
     [to_learner] = sent_mails(app, ready_learner.email)[-1:]
-    assert to_learner["Subject"] == "Your capstone for OKR Essentials was scored"
+    assert to_learner["Subject"] == "Your capstone for Team OKRs in Practice was scored"
     assert "7 of 10 points" in text_of(to_learner) and "hand in once more" in text_of(to_learner)

@@ -23,7 +23,9 @@ from app.auth import services
 from app.courses.services import import_course
 from app.extensions import db
 from config import TestConfig
-from tests.e2e.scene import COURSE_SLUG, Account, LiveServer, Story
+from app.models import CourseMaintainer
+from tests.capstone_fixtures import write_capstone_course
+from tests.e2e.scene import CAPSTONE_COURSE_SLUG, COURSE_SLUG, Account, LiveServer, Story
 from tests.factories import EXAMPLE_COURSE
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -80,6 +82,7 @@ def _journey_course(root: Path) -> Path:
     text = exam.read_text(encoding="utf-8")
     assert "cooldown_minutes: 60" in text, "the fixture course's final exam changed its cooldown"
     exam.write_text(text.replace("cooldown_minutes: 60", "cooldown_minutes: 0"), encoding="utf-8")
+    write_capstone_course(courses)
     return courses
 
 
@@ -116,6 +119,7 @@ def _set_the_scene(app, courses_dir: Path) -> dict:
         with _logging_untouched():
             upgrade()
         import_course(db.session, courses_dir / COURSE_SLUG)
+        capstone_course = import_course(db.session, courses_dir / CAPSTONE_COURSE_SLUG).course
         org = services.create_organisation(db.session, "Northwind Partners")
         policy = services.PasswordPolicy.from_config(app.config)
         staff = {
@@ -124,9 +128,11 @@ def _set_the_scene(app, courses_dir: Path) -> dict:
             "hr": (Account("hr@northwind.example", "Hana Human-Resources"), org),
         }
         for role, (account, organisation) in staff.items():
-            services.create_user(db.session, email=account.email, name=account.name,
-                                 password=account.password, policy=policy, roles=(role,),
-                                 organisation=organisation)
+            user = services.create_user(db.session, email=account.email, name=account.name,
+                                        password=account.password, policy=policy, roles=(role,),
+                                        organisation=organisation)
+            if role == "trainer":
+                db.session.add(CourseMaintainer(course_id=capstone_course.id, user_id=user.id))
         token = org.invite_token
         db.session.commit()
         db.session.remove()

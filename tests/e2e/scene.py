@@ -17,6 +17,8 @@ from app.quizzes import services as quizzes
 from tests.factories import snapshot_answers
 
 COURSE_SLUG = "example-course"
+#: the same course with a capstone (see tests/capstone_fixtures.py)
+CAPSTONE_COURSE_SLUG = "capstone-course"
 PASSWORD = "Journey-Pass-2024!"
 
 
