@@ -287,7 +287,7 @@ def test_the_lesson_preview_checks_front_matter_with_lines():
                            None)
     assert [(p.line, p.message) for p in preview.problems] == [
         (1, "'minutes' is missing"),
-        (3, "unknown setting 'minuts' (allowed: title, minutes)")]
+        (3, "unknown setting 'minuts' (allowed: title, minutes, exercise_minutes)")]
     assert "<em>there</em>" in preview.html
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from app.authoring.gift import MAX_GIFT_BYTES, MAX_GIFT_QUESTIONS, GiftTooLarge, convert_gift
 from app.courses.quiz_parser import parse_quiz
@@ -289,3 +290,17 @@ def test_cli_refuses_a_file_that_is_not_utf8(runner, tmp_path):
     path.write_bytes("Qu\xe9?{T}".encode("latin-1"))
     result = runner.invoke(args=["courses", "import-gift", str(path)])
     assert result.exit_code == 1 and "not UTF-8" in result.output
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(blacklist_characters="<&\n\r",
+                                      blacklist_categories=("Cs",)), max_size=60),
+       st.booleans())
+def test_text_with_nothing_to_interpret_takes_the_plain_path_with_the_same_result(text, newlines):
+    # html_lines returns early for such text; the full scanner must agree with it
+    from app.authoring import gift_markdown
+
+    full = gift_markdown.html_lines(text + "<b></b>", newlines=newlines)[0]
+    assert gift_markdown.html_lines(text, newlines=newlines) == (gift_markdown.plain_lines(text),
+                                                                 set())
+    assert " ".join(full).strip() == " ".join(gift_markdown.plain_lines(text)).strip()

@@ -59,6 +59,9 @@ def escape_inline(text: str) -> str:
     return _INLINE_RE.sub(escape, text)
 
 
+_HTML_OR_BREAK = re.compile(r"[<&\n\r]")
+
+
 def escape_line_start(line: str) -> str:
     """A line of escaped text that cannot start a block (heading, list, quote, rule, answer)."""
     match = _LINE_START_RE.match(line)
@@ -79,6 +82,8 @@ def html_lines(text: str, *, newlines: bool) -> tuple[list[str], set[str]]:
     :param newlines: line breaks in the text are kept (Moodle's auto-format) rather than read
         as spaces (HTML)
     """
+    if not _HTML_OR_BREAK.search(text):  # most options and feedback: nothing to interpret
+        return plain_lines(text), set()
     writer = _Writer(newlines)
     scanner = _Scanner(text)
     position = 0
