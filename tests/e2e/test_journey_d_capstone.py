@@ -97,12 +97,27 @@ def score(journey: Journey, levels: dict[str, str], comment: str) -> None:
     with journey.step("claim it", expect="the scoring form"):
         page.get_by_role("button", name="Claim to grade").click()
         expect(page.get_by_role("button", name="Save the score")).to_be_visible()
+    with journey.step("scoring on a phone", expect="one column, nothing wider than the screen"):
+        fits_a_phone(page)
     with journey.step("score it", expect="the queue again, the score confirmed"):
+        page.set_viewport_size(DESKTOP)
         for criterion, level in levels.items():
             page.locator(f"fieldset:has(#comment-{criterion})").get_by_label(re.compile(rf"^{level} \(")).check()
             page.locator(f"#comment-{criterion}").fill(comment)
         page.get_by_role("button", name="Save the score").click()
         expect(page.get_by_role("status")).to_contain_text("Scored:")
+
+
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+
+
+def fits_a_phone(page) -> None:
+    """At 390 px the page lays out in one column without scrolling sideways (the step's
+    screenshot shows it at that width)."""
+    page.set_viewport_size(PHONE)
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"the page is {overflow} px wider than a 390 px phone"
 
 
 def read_scores_and_hand_in_again(journey: Journey) -> None:
@@ -120,7 +135,10 @@ def see_certificate(journey: Journey) -> None:
     with journey.step("capstone passed", expect="the pass and the scored rubric"):
         page.goto(f"/courses/{CAPSTONE_COURSE_SLUG}/capstone")
         expect(page.locator("main")).to_contain_text("Passed")
+    with journey.step("capstone on a phone", expect="one column, nothing wider than the screen"):
+        fits_a_phone(page)
     with journey.step("my certificates", expect="a valid certificate for the course"):
+        page.set_viewport_size(DESKTOP)
         page.goto("/certificates")
         card = page.locator(".cert-card", has_text=CAPSTONE_COURSE_TITLE)
         expect(card.locator(".cert-state")).to_have_text("Valid")
