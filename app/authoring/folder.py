@@ -23,7 +23,7 @@ from app.courses.frontmatter import Reporter, is_slug, read_front_matter
 from app.courses.reader import COURSE_FILE, FINAL_EXAM_KEY, MODULE_FILE, QUIZ_FILE
 from app.courses.quiz_parser import DEFAULT_PASS_MARK
 
-FileKind = Literal["course", "module", "lesson", "quiz", "exam", "other"]
+FileKind = Literal["course", "module", "lesson", "quiz", "exam", "capstone", "other"]
 _PREFIXED_RE = re.compile(r"^(\d+)-(.+)$")
 MAX_SLUG_LENGTH = 80
 
@@ -101,7 +101,11 @@ def title_of(text: str | None, fallback: str) -> str:
 
 def exam_file_name(files: Mapping[str, str]) -> str | None:
     """The final exam file `course.md` names, when it names a top-level file."""
-    name = read_settings(files.get(COURSE_FILE, "")).get("final_exam")
+    return _named_file(files, "final_exam")
+
+
+def _named_file(files: Mapping[str, str], setting: str) -> str | None:
+    name = read_settings(files.get(COURSE_FILE, "")).get(setting)
     if isinstance(name, str) and name.endswith(".md") and "/" not in name:
         return name
     return None
@@ -152,7 +156,9 @@ def file_kind(files: Mapping[str, str], path: str) -> FileKind:
     if path == COURSE_FILE:
         return "course"
     if not parent:
-        return "exam" if name == exam_file_name(files) else "other"
+        if name == exam_file_name(files):
+            return "exam"
+        return "capstone" if name == _named_file(files, "capstone") else "other"
     if "/" in parent or not split_prefix(parent):
         return "other"
     if name == MODULE_FILE:

@@ -17,6 +17,7 @@ from app.courses.assets import asset_reference
 from app.courses.frontmatter import Problem, Reporter, Settings, read_front_matter
 from app.courses.markdown import render_inline_markdown, render_markdown
 from app.courses.reader import COURSE_SETTINGS, FINAL_EXAM_KEY, LESSON_SETTINGS, MODULE_SETTINGS
+from app.courses.capstone_spec import parse_capstone
 from app.courses.quiz_parser import parse_quiz
 from app.courses.quiz_spec import QuestionSpec
 
@@ -43,7 +44,7 @@ class Preview:
 
 def depth_of(kind: FileKind) -> int:
     """How deep a file sits in the course folder (course.md and the exam at the top)."""
-    return 0 if kind in ("course", "exam", "other") else 1
+    return 0 if kind in ("course", "exam", "capstone", "other") else 1
 
 
 @lru_cache(maxsize=512)
@@ -63,6 +64,8 @@ def preview_file(kind: FileKind, path: str, text: str, links: LinkResolver | Non
     """Check and render one draft file."""
     if kind in QUIZ_KINDS:
         return _preview_quiz(kind, path, text, links)
+    if kind == "capstone":
+        return _preview_capstone(path, text, links)
     report = Reporter(path)
     front = read_front_matter(text, report)
     title, minutes = _check_settings(kind, front, report)
@@ -85,10 +88,22 @@ def _check_settings(kind: FileKind, front, report: Reporter) -> tuple[str, int |
         settings.boolean("sequential", default=True)
         settings.text("certificate_template", default="default")
         settings.text("final_exam")
+        settings.text("capstone")
     if kind == "lesson":
+        settings.integer("exercise_minutes", default=0, minimum=0, maximum=600)
         return title, settings.integer("minutes", default=5, minimum=1, maximum=600,
                                        required=True)
     return title, None
+
+
+def _preview_capstone(path: str, text: str, links: LinkResolver | None) -> Preview:
+    """Parse the brief and rubric; render them as the learner reads them."""
+    spec, problems = parse_capstone(text, path=path)
+    front = read_front_matter(text, Reporter(path))
+    html = render_markdown(front.body, link_resolver=links)
+    if spec is None:
+        return Preview("capstone", tuple(problems), html=html)
+    return Preview("capstone", (), spec.title, spec.minutes, html)
 
 
 def _preview_quiz(kind: FileKind, path: str, text: str, links: LinkResolver | None) -> Preview:
