@@ -305,3 +305,19 @@ def test_the_quiz_preview_uses_the_quiz_parser():
     good = preview_file("quiz", "01-a/quiz.md", "---\ntitle: Q\n---\n\n## Pick {#p}\n- [x] a\n- [ ] b\n",
                         None)
     assert good.problems == () and good.questions[0]["options"][0] == ("a", True)
+
+
+def test_the_capstone_named_in_course_md_is_edited_and_checked_as_one():
+    from tests.capstone_fixtures import CAPSTONE
+
+    files = {"course.md": "---\ntitle: C\ncapstone: brief.md\n---\n", "brief.md": CAPSTONE,
+             "notes.md": "x"}
+    assert folder.file_kind(files, "brief.md") == "capstone"
+    assert folder.file_kind(files, "notes.md") == "other"
+    good = preview_file("capstone", "brief.md", CAPSTONE, None)
+    assert good.problems == () and good.minutes == 120 and "Objectives point the way" in good.html
+    broken = preview_file("capstone", "brief.md", CAPSTONE.replace("(3): Objectives", "(9): Ob"),
+                          None)
+    assert [p.message for p in broken.problems] == [
+        "criterion 'objectives': levels go from the most points to the fewest, each with its "
+        "own number of points"]
