@@ -208,10 +208,11 @@ def true_false_problem(true_keys: int, false_keys: int) -> str | None:
             f"quizzes (between {low:.0%} and {high:.0%} True)")
 
 
-def longest_guess_pass_rate(spec: QuizSpec, *, knowledge: float = _SIMULATED_KNOWLEDGE,
-                            seed: int = 0) -> float:
+def simulated_pass_rate(spec: QuizSpec, *, knowledge: float = _SIMULATED_KNOWLEDGE,
+                        seed: int = 0, blind: bool = False) -> float:
     """How often a candidate who knows `knowledge` of the items and otherwise picks the
-    longest option (the options longer than average, in multiple response) passes."""
+    longest option (the options longer than average, in multiple response) passes; with
+    `blind`, one who guesses at random instead (the baseline the cue is measured against)."""
     rng = random.Random(seed)  # nosec B311: a reproducible simulation, not a secret
     if isinstance(spec.draw, dict):
         pools = [([q for q in spec.questions if q.section_id == section], drawn)
@@ -223,16 +224,21 @@ def longest_guess_pass_rate(spec: QuizSpec, *, knowledge: float = _SIMULATED_KNO
         scores = []
         for questions, drawn in pools:
             picked = rng.sample(questions, min(drawn, len(questions)))
-            scores.append((sum(rng.random() < knowledge or _guess_right(q, rng) for q in picked),
+            scores.append((sum(rng.random() < knowledge or _guess_right(q, rng, blind)
+                               for q in picked),
                            len(picked)))
         passes += _passes(spec, scores)
     return passes / _SIMULATED_ATTEMPTS
 
 
-def _guess_right(question: QuestionSpec, rng: random.Random) -> bool:
+def _guess_right(question: QuestionSpec, rng: random.Random, blind: bool = False) -> bool:
     options = question.options
     if question.kind == "true_false":
         return rng.random() < 0.5
+    if blind and question.kind == "single":
+        return rng.choice(options).correct
+    if blind and question.kind == "multiple":
+        return all((rng.random() < 0.5) == o.correct for o in options)
     if question.kind == "single":
         longest = max(len(o.text_md) for o in options)
         return rng.choice([o for o in options if len(o.text_md) == longest]).correct
@@ -275,5 +281,6 @@ def describe(spec: QuizSpec, stats: QuizStatistics) -> list[str]:
         f"{_share(stats.hedged_distractors, stats.distractors):.0%}",
         f"skills: {skills}",
         f"a candidate who knows {_SIMULATED_KNOWLEDGE:.0%} and picks the longest option "
-        f"otherwise passes {longest_guess_pass_rate(spec):.0%} of attempts",
+        f"otherwise passes {simulated_pass_rate(spec):.0%} of attempts (guessing at random "
+        f"instead: {simulated_pass_rate(spec, blind=True):.0%})",
     ]

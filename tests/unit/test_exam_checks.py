@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from app.courses.exam_checks import (
-    longest_guess_pass_rate, quiz_problems, quiz_statistics, true_false_problem,
+    simulated_pass_rate, quiz_problems, quiz_statistics, true_false_problem,
 )
 from app.courses.quiz_parser import parse_quiz
 
@@ -39,7 +39,8 @@ def test_a_key_that_is_longest_and_first_is_measured_and_refused():
         "absolute wording is 33% points more common in one of keys and distractors than in "
         "the other (at most 10%)"]
     # picking the longest option passes even a candidate who knows nothing
-    assert longest_guess_pass_rate(spec, knowledge=0.0) == 1.0
+    assert simulated_pass_rate(spec, knowledge=0.0) == 1.0
+    assert simulated_pass_rate(spec, knowledge=0.0, blind=True) < 0.05
 
 
 def test_a_key_without_a_shape_passes_the_cue_targets():
