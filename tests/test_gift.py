@@ -304,3 +304,25 @@ def test_text_with_nothing_to_interpret_takes_the_plain_path_with_the_same_resul
     assert gift_markdown.html_lines(text, newlines=newlines) == (gift_markdown.plain_lines(text),
                                                                  set())
     assert " ".join(full).strip() == " ".join(gift_markdown.plain_lines(text)).strip()
+
+
+def _find_unescaped_by_walking(text: str, token: str, start: int = 0) -> int:
+    """The plain definition: walk the text, skipping each backslash and what it escapes."""
+    index = start
+    while index < len(text):
+        if text[index] == "\\":
+            index += 2
+            continue
+        if text.startswith(token, index):
+            return index
+        index += 1
+    return -1
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet="ab\\~#:{}=->", max_size=30),
+       st.sampled_from(["~", "#", "::", "{", "}", "=", "->", "####"]), st.integers(0, 5))
+def test_finding_an_unescaped_token_agrees_with_walking_the_text(text, token, start):
+    from app.authoring.gift_syntax import find_unescaped
+
+    assert find_unescaped(text, token, start) == _find_unescaped_by_walking(text, token, start)

@@ -93,14 +93,14 @@ def split_blocks(text: str) -> tuple[list[GiftBlock], list[GiftProblem]]:
 def find_unescaped(text: str, token: str, start: int = 0) -> int:
     """The offset of `token` in `text` outside backslash escapes, or -1."""
     index = start
-    while index < len(text):
-        if text[index] == "\\":
-            index += 2
-            continue
-        if text.startswith(token, index):
-            return index
-        index += 1
-    return -1
+    while True:
+        found = text.find(token, index)
+        if found < 0:
+            return -1
+        escape = text.find("\\", index, found)
+        if escape < 0:
+            return found
+        index = escape + 2  # past the escaped character: look again from there
 
 
 def split_marked(text: str, markers: str) -> list[tuple[str, str, int]]:
