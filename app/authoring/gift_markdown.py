@@ -59,6 +59,8 @@ def escape_inline(text: str) -> str:
     return _INLINE_RE.sub(escape, text)
 
 
+#: a tag's name: up to 12 ASCII letters and digits (longer is no tag we know)
+_TAG_NAME = re.compile(r"[A-Za-z0-9]{0,12}")
 _HTML_OR_BREAK = re.compile(r"[<&\n\r]")
 
 
@@ -136,9 +138,7 @@ class _Scanner:
             return None if end < 0 else ("!", False, end + 1)
         closing = text.startswith("/", start)
         start += closing
-        end = start
-        while end < len(text) and end - start < 12 and text[end].isascii() and text[end].isalnum():
-            end += 1
+        end = _TAG_NAME.match(text, start).end()
         name = text[start:end].lower()
         if name not in _KNOWN or end >= len(text) or text[end] not in _NAME_END:
             return None
