@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import itertools
 import os
+import sqlite3
 import threading
 import time
 from collections import Counter
@@ -132,9 +133,10 @@ def app(tmp_path, request, sample_certificate_pdf: SampleCertificatePdf):
         # Only the PDF is shared: the issuer still signs each payload with the app's own keys.
         issuer_for(app).render_and_sign = sample_certificate_pdf.render_and_sign
     with app.app_context():
-        if url.startswith("sqlite") or url not in _schema_ready:
-            if not url.startswith("sqlite"):
-                _db.drop_all()
+        if url.startswith("sqlite"):
+            _copy_empty_schema()
+        elif url not in _schema_ready:
+            _db.drop_all()
             _db.create_all()
             _schema_ready.add(url)
         limiter.reset()
@@ -144,6 +146,24 @@ def app(tmp_path, request, sample_certificate_pdf: SampleCertificatePdf):
             _db.engine.dispose()  # the in-memory database goes with its connection
         else:
             _truncate_all()
+
+
+_empty_schema: list[sqlite3.Connection] = []
+
+
+def _copy_empty_schema() -> None:
+    """Give the test's in-memory SQLite database the empty schema: built once per process with
+    create_all, then copied with SQLite's backup API (a tenth of a millisecond, not ten)."""
+    connection = _db.engine.raw_connection()
+    try:
+        if not _empty_schema:
+            _db.create_all()
+            _empty_schema.append(sqlite3.connect(":memory:", check_same_thread=False))
+            connection.driver_connection.backup(_empty_schema[0])
+        else:
+            _empty_schema[0].backup(connection.driver_connection)
+    finally:
+        connection.close()
 
 
 def _truncate_all() -> None:
