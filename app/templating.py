@@ -13,6 +13,7 @@ from flask import Flask
 from app.courses.routes import quiz_url
 from app.dates import long_date, short_date
 from app.navigation import nav_items, url_for_page
+from app.static_routes import init_static_files
 
 #: the ways a page prints a date or a moment (examples for 5 December 2026, 14:05 UTC)
 DateStyle = Literal["date", "short_date", "datetime", "time", "iso"]
@@ -69,3 +70,4 @@ def init_templating(app: Flask) -> None:
     app.jinja_env.globals.update(nav_items=nav_items, url_for_page=url_for_page,
                                  quiz_url=quiz_url)
     app.jinja_env.filters["when"] = when
+    init_static_files(app)  # url_for('static', ...) builds content-hashed names

@@ -23,6 +23,7 @@ SCENARIOS = {
     "scale": ("bench.scenarios_scale", "scale"),
     "mail_queue": ("bench.scenarios_mail", "mail_queue"),
     "mail_reminders": ("bench.scenarios_mail", "mail_reminders"),
+    "pages": ("bench.scenarios_pages", "pages"),
 }
 #: which run line of the results block each table row comes from (see `merge`)
 ROWS_MARK = "<!-- bench:rows"
@@ -31,7 +32,8 @@ ROWS_MARK = "<!-- bench:rows"
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--only", help="comma-separated scenarios: " + ", ".join(SCENARIOS))
-    parser.add_argument("--seconds", type=float, default=8.0, help="load duration per run")
+    parser.add_argument("--seconds", type=float, default=5.0,
+                        help="load duration of each round of the served scenarios")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     names = args.only.split(",") if args.only else list(SCENARIOS)
@@ -41,15 +43,18 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     for name in names:
         # Each scenario runs in a process of its own, so none inherits another's state.
+        started = time.time()
         child = subprocess.run([sys.executable, "-m", "bench", "--child", "--only", name,
                                 "--seconds", str(args.seconds)], capture_output=True, text=True)
         if child.returncode != 0:
+            # the other scenarios still run; this one's row says what broke
             print(child.stderr[-3000:], file=sys.stderr)
-            raise SystemExit(f"scenario {name} failed")
-        row = json.loads(child.stdout.strip().splitlines()[-1])
+            row = failed_row(name, child.stderr, time.time() - started)
+        else:
+            row = json.loads(child.stdout.strip().splitlines()[-1])
         row["scenario"] = name
         rows.append(row)
-        print(f"{name}: {_ratio(row)} ({_verdict(row)})", file=sys.stderr)
+        print(f"{name}: {_ratio(row)} ({_verdict(row)}, {row['took']:.0f} s)", file=sys.stderr)
     table = report(rows, " ".join(["make bench"] + (argv or sys.argv[1:])))
     print(table)
     # a run of some scenarios keeps the other rows of the last results, with their run's line
@@ -65,6 +70,14 @@ def run_scenario(name: str, seconds: float) -> dict:
     row["took"] = time.time() - started
     row["ok"] = bool(row["ok"])
     return row
+
+
+def failed_row(name: str, stderr: str, took: float) -> dict:
+    """The row of a scenario that stopped with an error: its last line, a missed budget."""
+    lines = [line.strip() for line in stderr.strip().splitlines() if line.strip()]
+    error = (lines[-1] if lines else "no output").replace("|", "/")[:300]
+    return {"name": name, "measured": f"failed after {took:.0f} s: `{error}`", "baseline": "—",
+            "ratio": None, "budget": "runs to the end", "ok": False, "took": took}
 
 
 def write_results(table: str, start: str = START, end: str = END) -> None:
@@ -106,7 +119,13 @@ def _read_mark(line: str) -> list[tuple[str, int]]:
 
 
 def _ratio(row: dict) -> str:
-    return "n/a" if row.get("ratio") is None else f"{row['ratio']:.2f}x"
+    """`0.52x (0.49-0.55, 5 pairs)`: the median of the pairwise ratios, their range."""
+    if row.get("ratio") is None:
+        return "n/a"
+    if "ratio_min" not in row:
+        return f"{row['ratio']:.2f}x"
+    return f"{row['ratio']:.2f}x ({row['ratio_min']:.2f}-{row['ratio_max']:.2f}, " \
+           f"{row['pairs']} pairs)"
 
 
 def _verdict(row: dict, within: str = "ok", over: str = "OVER BUDGET") -> str:

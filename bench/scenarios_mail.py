@@ -138,12 +138,12 @@ def _seed_expiring(app, count: int, now) -> None:
         session.execute(text(
             "INSERT INTO certificates (code, user_id, course_id, version_id, holder_name,"
             " course_title, course_slug, version_number, issued_at, expires_at, status, key_id,"
-            " payload, signature, pdf, pdf_sha256)"
+            " payload, signature, pdf, pdf_sha256, status_list_index)"
             " SELECT 'OKR-BENCH-' || u.id, u.id, :course, :version, u.name, :title, :slug,"
             " :number, :now - interval '700 days',"
             " :now + make_interval(days => 1 + (u.id % 89), hours => 12), 'active', 'bench',"
             " '{}', 'x',"
-            " ''::bytea, repeat('0', 64)"
+            " ''::bytea, repeat('0', 64), u.id"
             " FROM users u WHERE u.email LIKE 'remind%@bench.example'"),
             {"course": course.id, "version": version.id, "title": version.title,
              "slug": course.slug, "number": version.number, "now": now})

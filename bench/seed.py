@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from app.auth.passwords import hash_password, hasher
 from app.models import Enrollment, LessonProgress, QuizAttempt, User
+from app.models.capstones import PASSED, CapstoneSubmission
 from app.models.quizzes import FINAL_EXAM_KEY
 
 NOW = datetime(2026, 6, 1, 9, 0, tzinfo=timezone.utc)
@@ -18,8 +19,9 @@ def seed_certified_learners(session: Session, course, count: int, *, prefix: str
                             organisation_id: int | None = None, complete: bool = True,
                             passed_quizzes: Sequence[str] | None = None) -> list[int]:
     """Insert `count` learners enrolled in `course`; with `complete`, every lesson done and every
-    quiz and the final exam passed (only the quizzes named in `passed_quizzes` when given, e.g.
-    the module quizzes without the exam). Returns their ids."""
+    quiz, the final exam and the capstone (when the course has one) passed; only the quizzes
+    named in `passed_quizzes` when given (e.g. the module quizzes without the exam), and then no
+    capstone. Returns their ids."""
     password_hash = hash_password("Bench-Password-1", hasher(1, 1024))
     session.execute(insert(User), [
         {"email": f"{prefix}{i}@bench.example", "name": f"Bench {prefix.title()} {i}",
@@ -46,5 +48,11 @@ def seed_certified_learners(session: Session, course, count: int, *, prefix: str
                  "quiz_key": key, "number": 1, "snapshot": {}, "answers": {},
                  "status": "submitted", "started_at": NOW, "submitted_at": NOW, "score": 100.0,
                  "passed": True, "late": False} for uid in ids for key in quiz_keys])
+        if passed_quizzes is None and version.capstone is not None:
+            session.execute(insert(CapstoneSubmission), [
+                {"user_id": uid, "course_id": course.id, "version_id": version.id, "attempt": 1,
+                 "text_md": "Our quarterly objectives.", "submitted_at": NOW, "status": PASSED,
+                 "graded_at": NOW, "scores": {}, "comment": "", "total": 10, "max_total": 10}
+                for uid in ids])
     session.flush()
     return ids

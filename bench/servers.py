@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
@@ -75,6 +76,10 @@ def _wait_ready(url: str, process: subprocess.Popen, log_file: Path | None = Non
         try:
             urllib.request.urlopen(url, timeout=2)
             return
+        except urllib.error.HTTPError as error:
+            if error.code < 500:
+                return  # it answers, if only with a 404
+            time.sleep(0.2)
         except OSError:
             time.sleep(0.2)
     raise RuntimeError(f"{url} did not answer within {timeout} s")
