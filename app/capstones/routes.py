@@ -1,6 +1,8 @@
 """Capstone pages: the learner's brief and hand-in, the trainers' grading queue and scoring."""
 from __future__ import annotations
 
+import io
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 
@@ -59,17 +61,11 @@ def download(file_id: int):
         file = submissions.learner_file(db.session, _user(), file_id)
     except CapstoneNotFound:
         file = grading.grader_file(db.session, _user(), file_id)
-    response = send_file(_bytes(file.data), mimetype=file.content_type, as_attachment=True,
+    response = send_file(io.BytesIO(file.data), mimetype=file.content_type, as_attachment=True,
                          download_name=file.filename, max_age=0)
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response.headers["Cache-Control"] = "private, no-store"
     return response
-
-
-def _bytes(data: bytes):
-    import io  # noqa: PLC0415
-
-    return io.BytesIO(data)
 
 
 @bp.route("/studio/grading")
