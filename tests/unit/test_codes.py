@@ -142,4 +142,10 @@ def test_codes_are_unpredictable(monkeypatch):
 
     monkeypatch.setattr(secrets, "randbits", spy)
     new_code()
-    assert drawn == [80]
+    assert drawn and set(drawn) == {80}  # a second draw when the first ended in "*"
+
+
+def test_a_code_that_would_end_in_a_star_is_drawn_again(monkeypatch):
+    values = iter([CHECK_ALPHABET.index("*"), 0])  # 32 mod 37 checks as "*"; 0 as "0"
+    monkeypatch.setattr(secrets, "randbits", lambda bits: next(values))
+    assert new_code() == "OKR-0000-0000-0000-0000-0"
