@@ -101,7 +101,8 @@ def score(submission_id: int):
             return redirect(url_for(".queue"), 303)
     return render_template("capstones/score.html", submission=submission, spec=spec, form=form,
                            error=error, render=render_markdown, now=utcnow(),
-                           claim_ttl=grading.CLAIM_TTL), error.status_code if error else 200
+                           claim_ttl=grading.CLAIM_TTL), \
+        error.status_code if error else (400 if form.errors else 200)
 
 
 @bp.route("/studio/grading/<int:submission_id>/claim", methods=["POST"])
