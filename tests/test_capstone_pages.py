@@ -100,6 +100,11 @@ def test_a_trainer_claims_scores_and_the_learner_sees_the_rubric_and_certificate
     assert browser.post(f"{url}/claim", token_from=url).status_code == 303
     missing = browser.post(url, score_form(submission.id, {"objectives": 4}))
     assert missing.status_code == 400 and "Choose a level for" in missing.get_data(as_text=True)
+    for hostile in ("\u0664", "\u00b2", "4" * 40, "-4", "4.0"):  # Arabic 4, superscript 2, huge
+        odd = browser.post(url, score_form(submission.id, PASSING | {"objectives": hostile}))
+        assert odd.status_code == 400, hostile
+        assert "Choose a level for “Objectives point the way”" in odd.get_data(as_text=True)
+    assert db.session.scalar(select(CapstoneSubmission.status)) == "submitted"
     assert browser.post(url, score_form(submission.id, PASSING)).status_code == 303
     log_in(client, ready_learner)
     page = client.get(PAGE).get_data(as_text=True)

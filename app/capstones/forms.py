@@ -43,7 +43,7 @@ def scores_from(spec: CapstoneSpec) -> tuple[dict[str, int], dict[str, str]]:
     points, comments = {}, {}
     for criterion in spec.criteria:
         raw = request.form.get(f"level-{criterion.id}", "")
-        if raw.isdigit() and len(raw) <= 4:
+        if raw.isascii() and raw.isdigit() and len(raw) <= 4:
             points[criterion.id] = int(raw)
         comments[criterion.id] = request.form.get(f"comment-{criterion.id}", "")
     return points, comments

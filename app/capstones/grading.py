@@ -67,9 +67,14 @@ def _may_grade(session: Session, trainer: User, course_id: int) -> bool:
 
 
 def queue(session: Session, trainer: User, now: datetime, *, state: str = "waiting",
-          course_id: int | None = None) -> list[QueueRow]:
-    """Submissions to grade, oldest first; `state`: waiting, mine, graded or all."""
-    courses = [c.id for c in gradable_courses(session, trainer)]
+          course_id: int | None = None, courses: list[Course] | None = None) -> list[QueueRow]:
+    """Submissions to grade, oldest first; `state`: waiting, mine, graded or all.
+
+    :param courses: the trainer's gradable courses, when the caller has them already
+    """
+    if courses is None:
+        courses = gradable_courses(session, trainer)
+    courses = [c.id for c in courses]
     if course_id is not None:
         courses = [c for c in courses if c == course_id]
     query: Select = select(CapstoneSubmission).where(CapstoneSubmission.course_id.in_(courses))

@@ -75,11 +75,12 @@ def queue():
     state = request.args.get("state", "waiting")
     state = state if state in grading.QUEUE_STATES else "waiting"
     course_id = request.args.get("course", type=int)
-    now = utcnow()
-    rows = grading.queue(db.session, _user(), now, state=state, course_id=course_id)
+    now, courses = utcnow(), grading.gradable_courses(db.session, _user())
+    rows = grading.queue(db.session, _user(), now, state=state, course_id=course_id,
+                         courses=courses)
     times = grading.grading_times(db.session, now) if _user().has_role("admin") else None
     return render_template("capstones/queue.html", rows=rows, state=state, course_id=course_id,
-                           courses=grading.gradable_courses(db.session, _user()), times=times)
+                           courses=courses, times=times)
 
 
 @bp.route("/studio/grading/<int:submission_id>", methods=["GET", "POST"])

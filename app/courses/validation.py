@@ -5,7 +5,8 @@ from pathlib import Path
 
 from app.courses.content import find_course_folders, read_course
 from app.courses.exam_checks import quiz_problems, quiz_statistics, true_false_problem
-from app.courses.frontmatter import Problem
+from app.courses.frontmatter import Problem, Reporter, read_front_matter
+from app.courses.reader import COURSE_FILE
 from app.courses.spec import CourseSpec
 
 __all__ = ["Problem", "validate_course", "validate_courses_root"]
@@ -42,10 +43,8 @@ def _module_quiz_path(folder: Path, slug: str) -> str:
 
 
 def _final_exam_file(folder: Path) -> str:
-    for line in (folder / "course.md").read_text(encoding="utf-8").splitlines():
-        if line.startswith("final_exam:"):
-            return line.split(":", 1)[1].strip().strip("\"'")
-    return "final-exam.md"
+    front = read_front_matter((folder / COURSE_FILE).read_text(encoding="utf-8"), Reporter(""))
+    return str(front.data.get("final_exam") or "final-exam.md")
 
 
 def validate_courses_root(path: Path, *, exam_checks: bool = False) -> list[Problem]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from app.models import CapstoneSubmission
+from app.models.capstones import PASSED, SUBMITTED
 from app.models.notifications import Notification
 from app.notifications.kinds import Links, Mail, mail_kind
 
@@ -16,7 +17,7 @@ def _submission(session: Session, notification: Notification) -> CapstoneSubmiss
 @mail_kind("capstone_submitted")
 def capstone_submitted(session: Session, notification: Notification, links: Links) -> Mail | None:
     submission = _submission(session, notification)
-    if submission is None or submission.status != "submitted":
+    if submission is None or submission.status != SUBMITTED:
         return None  # scored by another trainer before this mail left
     facts = {"learner_name": submission.user.name, "course_title": submission.course.title,
              "attempt": submission.attempt,
@@ -31,7 +32,7 @@ def capstone_scored(session: Session, notification: Notification, links: Links) 
     if submission is None or submission.total is None:
         return None
     facts = {"learner_name": submission.user.name, "course_title": submission.course.title,
-             "passed": submission.status == "passed", "total": submission.total,
+             "passed": submission.status == PASSED, "total": submission.total,
              "max_total": submission.max_total, "attempt": submission.attempt,
              "capstone_url": links.url("capstones.capstone", slug=submission.course.slug)}
     verdict = "passed" if facts["passed"] else "was scored"
