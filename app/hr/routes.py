@@ -1,7 +1,10 @@
 """HR: the organisation dashboard, its CSV export, the invitation link, the bulk check and the
 reminders to learners who have not started or stopped (invitations by mail: invitation_routes)."""
+from collections.abc import Iterable
+
 from flask import (
-    Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for,
+    Blueprint, Response, abort, current_app, flash, redirect, render_template, request,
+    stream_with_context, url_for,
 )
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -11,6 +14,7 @@ from app.auth.decorators import role_required
 from app.certificates.extension import current_issuer
 from app.clock import utcnow
 from app.extensions import client_address, db, limiter
+from app.hr import export as hr_export
 from app.hr import nudges as nudge_services
 from app.hr import services as hr_services
 from app.models import Organisation
@@ -64,10 +68,9 @@ def dashboard():
 def export():
     """The dashboard rows matching the current filters, as a CSV download."""
     org, now = own_organisation(), utcnow()
-    rows = hr_services.select_rows(hr_services.organisation_rows(db.session, org, now),
-                                   _dashboard_query())
+    lines = hr_export.export_lines(db.session, org, now, _dashboard_query())
     filename = f"{org.slug}-learners-{now:%Y-%m-%d}.csv"
-    return _csv_download(hr_services.dashboard_csv(rows), filename)
+    return _csv_download(stream_with_context(line.encode("utf-8") for line in lines), filename)
 
 
 @bp.route("/learners/<int:user_id>")
@@ -78,7 +81,7 @@ def learner(user_id: int):
     person = hr_services.find_member(db.session, org, user_id)
     if person is None:
         abort(404, "There is no learner at this address in your organisation.")
-    rows = hr_services.organisation_rows(db.session, org, utcnow(), learner_id=person.id)
+    rows = hr_services.organisation_rows(db.session, org, utcnow(), learner_ids=[person.id])
     return render_template("hr/learner.html", org=org, person=person,
                            rows=[row for row in rows if row.course_slug])
 
@@ -119,9 +122,10 @@ def _bulk_report(data: bytes) -> verify_services.BulkReport:
         now=utcnow())
 
 
-def _csv_download(text: str, filename: str) -> Response:
-    """A CSV download that no cache keeps."""
-    response = Response(text.encode("utf-8"), mimetype="text/csv")
+def _csv_download(body: str | Iterable[bytes], filename: str) -> Response:
+    """A CSV download (a text, or bytes as they are written) that no cache keeps."""
+    response = Response(body.encode("utf-8") if isinstance(body, str) else body,
+                        mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -24,7 +24,6 @@ from app.models import (
 from app.models.quizzes import FINAL_EXAM_KEY
 from app import paging
 from app.paging import Page
-from app.verify.spreadsheets import csv_document
 
 #: roles whose holders are listed only once they enrol: they run the programme, not take it
 STAFF_ROLES = ("hr", "trainer", "admin")
@@ -115,19 +114,23 @@ class ChartBar:
 # --- building the rows ------------------------------------------------------------------------
 
 def organisation_rows(session: Session, org: Organisation, now: datetime, *,
-                      learner_id: int | None = None) -> list[DashboardRow]:
+                      learner_ids: Sequence[int] | None = None) -> list[DashboardRow]:
     """Every learner of the organisation, one row per enrolled course: eight queries in all.
 
-    :param learner_id: only this member (still only if they belong to the organisation)
+    :param learner_ids: only these members (still only those who belong to the organisation),
+        in the order given
     """
     # HR, trainers and admins of the organisation are listed only once they enrol in a course
     staff = exists().where(UserRole.user_id == User.id, UserRole.role.in_(STAFF_ROLES))
     members_stmt = select(User.id, User.name, User.email, staff.label("staff")) \
         .where(User.organisation_id == org.id)
-    if learner_id is not None:
-        members_stmt = members_stmt.where(User.id == learner_id)
+    if learner_ids is not None:
+        members_stmt = members_stmt.where(User.id.in_(learner_ids))
     members = session.execute(members_stmt).all()
-    member_ids = _member_ids(org, learner_id)
+    if learner_ids is not None:
+        position = {learner: index for index, learner in enumerate(learner_ids)}
+        members.sort(key=lambda member: position[member[0]])
+    member_ids = _member_ids(org, learner_ids)
     enrolments = session.execute(
         select(Enrollment.user_id, Enrollment.course_id, Enrollment.enrolled_at,
                Enrollment.last_viewed_at, Course.slug, CourseVersion.id, CourseVersion.title,
@@ -164,11 +167,11 @@ def organisation_rows(session: Session, org: Organisation, now: datetime, *,
     return rows
 
 
-def _member_ids(org: Organisation, learner_id: int | None = None):
+def _member_ids(org: Organisation, learner_ids: Sequence[int] | None = None):
     """SQL: the ids of the organisation's members (a subquery, so no id list travels)."""
     stmt = select(User.id).where(User.organisation_id == org.id)
-    if learner_id is not None:
-        stmt = stmt.where(User.id == learner_id)
+    if learner_ids is not None:
+        stmt = stmt.where(User.id.in_(learner_ids))
     return stmt.scalar_subquery()
 
 
@@ -247,16 +250,20 @@ def _progress(outline: Sequence[ModuleRef], done: set[tuple[str, str]],
 
 def select_rows(rows: Iterable[DashboardRow], query: DashboardQuery) -> list[DashboardRow]:
     """The rows matching a search, course and stage, in the order asked for."""
+    return sorted(filter_rows(rows, query), key=_SORT_KEYS.get(query.sort, _SORT_KEYS["name"]),
+                  reverse=query.descending)
+
+
+def filter_rows(rows: Iterable[DashboardRow], query: DashboardQuery) -> list[DashboardRow]:
+    """The rows matching a search, course and stage, in the order given."""
     needle = query.q.strip().lower()
-    chosen = [
+    return [
         row for row in rows
         if (not needle or needle in row.name.lower() or needle in row.email.lower())
         and (not query.course or row.course_slug == query.course)
         and (not query.status or row.stage == query.status
              or (query.status == "certified" and row.stage == "expiring"))
     ]
-    return sorted(chosen, key=_SORT_KEYS.get(query.sort, _SORT_KEYS["name"]),
-                  reverse=query.descending)
 
 
 _FAR_FUTURE = datetime.max.replace(tzinfo=UTC)
@@ -336,12 +343,8 @@ EXPORT_HEADER = ("name", "email", "course", "enrolled on", "progress %", "lesson
                  "expires on")
 
 
-def dashboard_csv(rows: Iterable[DashboardRow]) -> str:
-    """The rows as CSV for a spreadsheet; no cell can run as a formula."""
-    return csv_document(EXPORT_HEADER, (_export_cells(row) for row in rows))
-
-
-def _export_cells(row: DashboardRow) -> list[object]:
+def export_cells(row: DashboardRow) -> list[object]:
+    """One row of the export, in the order of EXPORT_HEADER."""
     certificate = row.certificate
     return [
         row.name, row.email, row.course_title or "",

@@ -186,20 +186,27 @@ def accessibility():
 
 @pytest.fixture
 def open_journey(chromium, live_server, accessibility, tmp_path_factory) -> Iterator[Callable]:
-    """open_journey("hr-verifies") -> a Journey in a fresh browser context (own cookies)."""
-    from tests.e2e.support import Journey
+    """open_journey("hr-verifies") -> a Journey in a fresh browser context (own cookies).
+
+    open_journey(name, experience=True) is a journey of the product's experience: 1366x900,
+    every step photographed at phone width (390x844) too, and axe violations of every impact
+    fail it, at both widths."""
+    from tests.e2e.support import DESKTOP, Journey
 
     contexts = []
 
-    def open_(name: str):
+    def open_(name: str, *, experience: bool = False):
+        viewport = DESKTOP if experience else {"width": 1280, "height": 900}
         context = chromium.new_context(base_url=live_server.url, accept_downloads=True,
-                                       viewport={"width": 1280, "height": 900}, locale="en-GB")
+                                       viewport=viewport, locale="en-GB")
         context.set_default_timeout(STEP_TIMEOUT_MS)
+        audit = accessibility
         if accessibility is not None:
             accessibility.install(context)
+            audit = accessibility.strict() if experience else accessibility
         contexts.append(context)
-        return Journey(name, context.new_page(), accessibility,
-                       scratch=tmp_path_factory.mktemp(name))
+        return Journey(name, context.new_page(), audit, scratch=tmp_path_factory.mktemp(name),
+                       phone=experience)
 
     yield open_
     for context in contexts:

@@ -16,7 +16,12 @@ ARTIFACTS_DIR = REPO_ROOT / "test-artifacts" / "e2e"
 AXE_SCRIPT = REPO_ROOT / "node_modules" / "axe-core" / "axe.min.js"
 #: axe impacts that fail a page; "moderate" and "minor" are reported by axe but not enforced here
 BLOCKING_IMPACTS = ("serious", "critical")
+#: every impact axe reports, for the pages of the experience journeys (0 violations of any kind)
+ALL_IMPACTS = ("minor", "moderate", "serious", "critical")
 NODES_SHOWN = 5
+#: the desktop and the phone the experience journeys are looked at on
+DESKTOP = {"width": 1366, "height": 900}
+PHONE = {"width": 390, "height": 844}
 
 
 class JourneyStepFailed(AssertionError):
@@ -45,8 +50,15 @@ class Violation:
 class AccessibilityAudit:
     """Runs axe-core in pages, under the page's own Content-Security-Policy."""
 
-    def __init__(self, script: Path = AXE_SCRIPT) -> None:
+    def __init__(self, script: Path = AXE_SCRIPT, impacts: tuple[str, ...] = BLOCKING_IMPACTS) -> None:
         self.source = script.read_text(encoding="utf-8")
+        self.impacts = impacts
+
+    def strict(self) -> "AccessibilityAudit":
+        """The same audit failing on violations of every impact."""
+        audit = AccessibilityAudit.__new__(AccessibilityAudit)
+        audit.source, audit.impacts = self.source, ALL_IMPACTS
+        return audit
 
     def install(self, context: BrowserContext) -> None:
         """Load axe into every document of the context as it is created.
@@ -66,7 +78,7 @@ class AccessibilityAudit:
             Violation(page=where, rule=item["id"], impact=item["impact"], help=item["help"],
                       help_url=item["helpUrl"],
                       nodes=tuple(_node_summary(node) for node in item["nodes"]))
-            for item in json.loads(results)["violations"] if item["impact"] in BLOCKING_IMPACTS
+            for item in json.loads(results)["violations"] if item["impact"] in self.impacts
         ]
 
 
@@ -90,7 +102,7 @@ def format_violations(violations: list[Violation]) -> str:
         by_page.setdefault(violation.page, []).append(violation)
     blocks = [f"{page}\n" + "\n".join(v.describe() for v in found)
               for page, found in by_page.items()]
-    return f"{len(violations)} serious or critical accessibility violations:\n" + "\n".join(blocks)
+    return f"{len(violations)} accessibility violations:\n" + "\n".join(blocks)
 
 
 @dataclass
@@ -140,10 +152,14 @@ class Journey:
     """
 
     def __init__(self, name: str, page: Page, audit: AccessibilityAudit | None,
-                 scratch: Path) -> None:
+                 scratch: Path, *, phone: bool = False) -> None:
         self.name = name
         self.page = page
         self.audit = audit
+        #: every step is also photographed (and audited) at phone width
+        self.phone = phone
+        #: clicks and key presses a person makes, counted by `click` and `press`
+        self.clicks = 0
         #: files the journey works with (downloads), private to this run
         self.scratch = scratch
         #: screenshots and copies of downloads, for people to look at after the run
@@ -174,7 +190,39 @@ class Journey:
                 f"<{self.page.url}>: expected {expect}.\n"
                 f"{type(error).__name__}: {error}\nScreenshot: {failed_shot}") from error
         self._screenshot(shot)
+        first_visit = document_url(self.page.url) not in self.audited
         self.check_accessibility()
+        if self.phone:
+            self._at_phone_width(shot, audit=first_visit)
+
+    def click(self, locator) -> None:
+        """Click as the person does, counted for the journey's click count."""
+        self.clicks += 1
+        locator.click()
+
+    def record_clicks(self, task: str) -> int:
+        """Write the clicks counted since the last record under `task` (clicks.json in the
+        journey's folder, for people comparing journeys) and start counting again."""
+        counts_file = self.folder / "clicks.json"
+        counts = json.loads(counts_file.read_text()) if counts_file.exists() else {}
+        counts[task], self.clicks = self.clicks, 0
+        counts_file.write_text(json.dumps(counts, indent=2) + "\n")
+        return counts[task]
+
+    def _at_phone_width(self, shot: Path, audit: bool) -> None:
+        """The same page at 390x844: a screenshot beside the desktop one, and an axe audit the
+        first time the page is seen."""
+        desktop = self.page.viewport_size
+        self.page.set_viewport_size(PHONE)
+        try:
+            self._screenshot(shot.with_name(shot.stem + "-phone.png"))
+            if audit and self.audit is not None:
+                self.violations += [
+                    Violation(page=v.page + " at phone width", rule=v.rule, impact=v.impact,
+                              help=v.help, help_url=v.help_url, nodes=v.nodes)
+                    for v in self.audit.violations(self.page)]
+        finally:
+            self.page.set_viewport_size(desktop)
 
     def keep(self, path: Path) -> None:
         """Copy a file the journey produced next to its screenshots."""
@@ -201,7 +249,8 @@ class Journey:
                 "split the step" for url in sorted(passed)]
 
     def finish(self) -> None:
-        """Fail when any page of the journey had serious or critical accessibility violations."""
+        """Fail when any page of the journey had accessibility violations (of the impacts its
+        audit enforces)."""
         finish(self)
 
     def _screenshot(self, path: Path, full_page: bool = False) -> None:
@@ -213,7 +262,7 @@ class Journey:
 
 
 def finish(*journeys: Journey) -> None:
-    """Fail when any page of these journeys had serious or critical accessibility violations."""
+    """Fail when any page of these journeys had accessibility violations."""
     reports = [f"{journey.name}: " + format_violations(journey.violations)
                for journey in journeys if journey.violations]
     if reports:
