@@ -7,7 +7,7 @@ from flask_login import current_user
 
 #: (endpoint, label, roles that see it; None = everybody, "anonymous" = logged out only)
 NAV = (
-    ("main.dashboard", "Dashboard", ("learner",)),
+    ("main.dashboard", "My learning", ("learner",)),
     ("courses.catalogue", "Courses", None),
     ("certificates.mine", "My certificates", ("learner",)),
     ("authoring.index", "Studio", ("trainer",)),
@@ -15,6 +15,26 @@ NAV = (
     ("verify.verify_form", "Verify", None),
     ("admin.index", "Admin", ("admin",)),
 )
+
+
+#: where each role lands after logging in. Someone with several roles lands on the home of the
+#: first one listed: an admin's home reaches every other area; HR comes before the studio
+#: because the HR dashboard holds work with a deadline (certificates about to expire, people
+#: to remind), while studio work waits for its author. Everybody is also a learner, and the
+#: learner dashboard stays in every role's navigation.
+ROLE_HOMES = (("admin", "admin.index"), ("hr", "hr.dashboard"), ("trainer", "authoring.index"))
+LEARNER_HOME = "main.dashboard"
+
+
+def home_endpoint(user) -> str:
+    """The endpoint of `user`'s home page. HR without an organisation has no dashboard yet, so
+    that role does not count for them."""
+    roles = user.roles - ({"hr"} if user.organisation_id is None else set())
+    return next((endpoint for role, endpoint in ROLE_HOMES if role in roles), LEARNER_HOME)
+
+
+def home_url(user) -> str:
+    return url_for(home_endpoint(user))
 
 
 @dataclass(frozen=True)

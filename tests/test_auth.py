@@ -1,7 +1,10 @@
+import re
+from urllib.parse import urlencode
+
 import pytest
 from sqlalchemy import func, select
 
-from app.models import AuditEvent, User
+from app.models import AuditEvent, User, UserRole
 from tests.conftest import DEFAULT_PASSWORD
 
 GOOD = {"name": "Ada Lovelace", "email": "ada@example.com", "password": "Analytical-Engine-1843",
@@ -171,3 +174,114 @@ def test_account_requires_login(client):
     response = client.get("/account")
     assert response.status_code == 302
     assert "/login?next=" in response.headers["Location"]
+
+
+# --- role homes and `next` --------------------------------------------------------------------
+
+def log_in_by_form(browser, user, path="/login"):
+    return browser.post(path, {"email": user.email, "password": DEFAULT_PASSWORD},
+                        token_from="/login")
+
+
+@pytest.mark.parametrize("role, in_org, home", [
+    ("learner", False, "/dashboard"),
+    ("trainer", False, "/studio/"),
+    ("hr", True, "/hr/"),
+    ("hr", False, "/dashboard"),  # no organisation yet: no people to follow
+    ("admin", False, "/admin/"),
+])
+def test_login_lands_on_the_home_of_the_role(browser, make_user, make_org, role, in_org, home):
+    user = make_user(role, org=make_org() if in_org else None)
+    response = log_in_by_form(browser, user)
+    assert (response.status_code, response.location) == (302, home)
+    assert browser.get("/login").location == home, "a logged-in visit to /login goes home too"
+    assert browser.get("/register").location == home
+
+
+def test_several_roles_land_on_the_first_of_admin_hr_trainer(browser, db, make_user, make_org):
+    user = make_user("trainer", org=make_org())
+    user.role_grants.append(UserRole(role="hr"))
+    db.session.commit()
+    assert log_in_by_form(browser, user).location == "/hr/"
+    browser.post("/logout", token_from="/account")
+    user.role_grants.append(UserRole(role="admin"))
+    db.session.commit()
+    assert log_in_by_form(browser, user).location == "/admin/"
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/", "/\\evil.example",
+                                    "/\t/evil.example", "account"])
+def test_an_unsafe_next_gives_way_to_the_role_home(browser, make_user, target):
+    admin = make_user("admin")
+    response = log_in_by_form(browser, admin, f"/login?{urlencode({'next': target})}")
+    assert response.location == "/admin/"
+
+
+def test_a_local_next_wins_over_the_role_home(browser, make_user):
+    admin = make_user("admin")
+    response = log_in_by_form(browser, admin, "/login?next=/certificates%3Fpage%3D2")
+    assert response.location == "/certificates?page=2"
+    assert browser.get("/login?next=/account").location == "/account"
+
+
+@pytest.mark.parametrize("role", ["learner", "trainer", "hr", "admin"])
+def test_the_learner_dashboard_is_in_every_role_navigation(client, login_as, make_org, role):
+    login_as(role, org=make_org() if role == "hr" else None)
+    html = client.get("/courses").get_data(as_text=True)
+    nav = html[html.index('aria-label="Main"'):html.index("</nav>")]
+    assert '<a href="/dashboard">My learning</a>' in nav
+
+
+# --- registration: rules up front, every broken rule at once, fields kept ---------------------
+
+def test_the_register_page_lists_the_policy_rules_before_anything_is_typed(client, app):
+    app.config["PASSWORD_MIN_LENGTH"] = 14
+    html = client.get("/register").get_data(as_text=True)
+    start = html.index('class="password-rules"')
+    rules = html[start:html.index("</ul>", start)]
+    assert re.findall(r'data-rule="(\w+)"', rules) == ["length", "mix", "guessable", "email", "name"]
+    assert "At least 14 characters" in rules and 'data-min="14"' in rules
+    assert "is-unmet" not in rules
+    assert "js/access-password." in html
+
+
+def test_a_refused_registration_keeps_name_and_email_but_not_the_passwords(browser, db):
+    response = browser.post("/register", {**GOOD, "password": "lovelace1",
+                                          "confirm": "something-else"})
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert 'value="Ada Lovelace"' in html and 'value="ada@example.com"' in html
+    assert "lovelace1" not in html and "something-else" not in html
+    # every broken rule at once, although the repeated password differs as well
+    for problem in ("Use at least 10 characters.", "Mix at least three of",
+                    "Do not use your name in the password.", "The two passwords differ."):
+        assert problem in html
+    assert html.count('class="is-unmet"') == 3
+    assert user_count(db) == 0
+
+
+def test_registering_from_a_course_page_returns_to_it_after_login(browser, make_user):
+    response = browser.post("/register?next=/courses/okr-essentials", GOOD)
+    assert response.location == "/login?next=/courses/okr-essentials"
+    page = browser.get("/login?next=/courses/okr-essentials").get_data(as_text=True)
+    assert 'href="/register?next=/courses/okr-essentials"' in page
+    response = log_in_by_form(browser, make_user(email="exec@example.com"),
+                              "/login?next=/courses/okr-essentials")
+    assert response.location == "/courses/okr-essentials"
+
+
+def test_registering_with_an_unsafe_next_forgets_it(browser):
+    response = browser.post("/register?next=//evil.example/", GOOD)
+    assert response.location == "/login"
+
+
+# --- phones: admin tables become cards -----------------------------------------------------
+
+def test_admin_tables_label_every_cell_for_the_phone_cards(client, login_as, make_user):
+    login_as("admin")
+    make_user("hr")
+    for path in ("/admin/users", "/admin/audit"):
+        html = client.get(path).get_data(as_text=True)
+        assert '<table class="table cards-on-phone' in html
+        cells = re.findall(r"<td\b[^>]*>", html)
+        assert cells and all("data-label=" in cell for cell in cells), path

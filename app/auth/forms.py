@@ -1,7 +1,9 @@
 """Account forms."""
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField, SubmitField
-from wtforms.validators import DataRequired, Email, EqualTo, Length
+from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
+
+from app.auth.passwords import broken_rules, password_rules
 
 
 def strip(value):
@@ -17,6 +19,21 @@ class RegistrationForm(FlaskForm):
         DataRequired(), EqualTo("password", message="The two passwords differ.")])
     invite = HiddenField()
     submit = SubmitField("Create account")
+
+    def __init__(self, *args, min_length: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.min_length = min_length
+        self.password_rules = password_rules(min_length)
+        #: keys of the rules the submitted password broke
+        self.broken_rules: set[str] = set()
+
+    def validate_password(self, field):
+        """Every broken rule at once, whatever else is wrong with the form."""
+        broken = broken_rules(field.data, min_length=self.min_length, email=self.email.data or "",
+                              name=self.name.data or "")
+        self.broken_rules = {rule.key for rule, _ in broken}
+        if broken:
+            raise ValidationError(" ".join(problem for _, problem in broken))
 
 
 class LoginForm(FlaskForm):

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -32,22 +34,85 @@ def check_password(password_hash: str, password: str, ph: PasswordHasher) -> boo
         return False
 
 
+#: a password with fewer different characters than this is too easy to guess
+MIN_DISTINCT_CHARACTERS = 5
+MAX_LENGTH = 256
+#: the parts of an email's local part or of a name shorter than this may appear in a password
+MIN_PERSONAL_PART = 4
+
+
+@dataclass(frozen=True)
+class PasswordRule:
+    """One rule a password must meet.
+
+    `text` states the rule before anything is typed; `problem(password, email, name)` gives the
+    sentence that says how a password breaks it, or None. `key` and `params` let the page's
+    script tick the same rule as the password is typed; the server's check stays the one that
+    counts.
+    """
+
+    key: str
+    text: str
+    problem: Callable[[str, str, str], str | None]
+    params: tuple[tuple[str, str], ...] = ()
+
+
+def password_rules(min_length: int) -> tuple[PasswordRule, ...]:
+    """Every rule of the password policy, in the order they are shown and reported."""
+    def length(password: str, email: str, name: str) -> str | None:
+        if len(password) < min_length:
+            return f"Use at least {min_length} characters."
+        if len(password) > MAX_LENGTH:
+            return f"Use at most {MAX_LENGTH} characters."
+        return None
+
+    return (
+        PasswordRule("length", f"At least {min_length} characters (and at most {MAX_LENGTH})",
+                     length, (("min", str(min_length)), ("max", str(MAX_LENGTH)))),
+        PasswordRule("mix", "Three of: lower case, upper case, digits, symbols", _mix),
+        PasswordRule("guessable", f"Not a common password, with at least "
+                     f"{MIN_DISTINCT_CHARACTERS} different characters", _guessable,
+                     (("distinct", str(MIN_DISTINCT_CHARACTERS)),
+                      ("common", " ".join(sorted(COMMON_PASSWORDS))))),
+        PasswordRule("email", "Not your email address", _contains_email,
+                     (("part", str(MIN_PERSONAL_PART)),)),
+        PasswordRule("name", "Not your name", _contains_name, (("part", str(MIN_PERSONAL_PART)),)),
+    )
+
+
+def _mix(password: str, email: str, name: str) -> str | None:
+    kinds = sum(bool(re.search(p, password)) for p in (r"[a-z]", r"[A-Z]", r"\d", r"[^A-Za-z0-9]"))
+    return "Mix at least three of: lower case, upper case, digits, symbols." if kinds < 3 else None
+
+
+def _guessable(password: str, email: str, name: str) -> str | None:
+    if password.lower() in COMMON_PASSWORDS or len(set(password)) < MIN_DISTINCT_CHARACTERS:
+        return "This password is too easy to guess."
+    return None
+
+
+def _contains_email(password: str, email: str, name: str) -> str | None:
+    local_part = email.split("@")[0].lower()
+    if len(local_part) >= MIN_PERSONAL_PART and local_part in password.lower():
+        return "Do not use your email address in the password."
+    return None
+
+
+def _contains_name(password: str, email: str, name: str) -> str | None:
+    if any(len(part) >= MIN_PERSONAL_PART and part.lower() in password.lower()
+           for part in name.split()):
+        return "Do not use your name in the password."
+    return None
+
+
+def broken_rules(password: str, *, min_length: int, email: str = "",
+                 name: str = "") -> list[tuple[PasswordRule, str]]:
+    """The rules `password` breaks, each with the sentence that says how."""
+    found = ((rule, rule.problem(password, email, name)) for rule in password_rules(min_length))
+    return [(rule, problem) for rule, problem in found if problem]
+
+
 def password_problems(password: str, *, min_length: int, email: str = "", name: str = "") -> list[str]:
     """Sentences explaining why a password is too weak (empty when it is acceptable)."""
-    problems = []
-    if len(password) < min_length:
-        problems.append(f"Use at least {min_length} characters.")
-    if len(password) > 256:
-        problems.append("Use at most 256 characters.")
-    kinds = sum(bool(re.search(p, password)) for p in (r"[a-z]", r"[A-Z]", r"\d", r"[^A-Za-z0-9]"))
-    if kinds < 3:
-        problems.append("Mix at least three of: lower case, upper case, digits, symbols.")
-    lowered = password.lower()
-    if lowered in COMMON_PASSWORDS or len(set(password)) < 5:
-        problems.append("This password is too easy to guess.")
-    local_part = email.split("@")[0].lower()
-    if local_part and len(local_part) >= 4 and local_part in lowered:
-        problems.append("Do not use your email address in the password.")
-    if name and any(len(part) >= 4 and part.lower() in lowered for part in name.split()):
-        problems.append("Do not use your name in the password.")
-    return problems
+    return [problem for _, problem in broken_rules(password, min_length=min_length, email=email,
+                                                   name=name)]

@@ -10,12 +10,14 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from app.auth import addresses, recovery, services, throttle
 from app.auth.logins import start_login
+from app.auth.passwords import password_rules
 from app.auth.forms import (
     ChangeEmailForm, ChangePasswordForm, ConfirmEmailForm, ForgotPasswordForm, LoginForm,
     LogoutForm, ProfileForm, RegistrationForm, ResetPasswordForm,
 )
 from app.clock import utcnow
 from app.extensions import client_address, db, limiter
+from app.navigation import home_url
 
 bp = Blueprint("auth", __name__)
 
@@ -40,8 +42,8 @@ def register():
     """Create an account (joining an organisation through its invitation link); the answer is
     the same whether or not the email had one, and logs nobody in."""
     if current_user.is_authenticated:
-        return redirect(url_for("main.dashboard"))
-    form = RegistrationForm(invite=request.args.get("invite", ""))
+        return redirect(home_url(current_user))
+    form = RegistrationForm(invite=request.args.get("invite", ""), min_length=_policy().min_length)
     org = services.organisation_by_invite(db.session, form.invite.data)
     if form.invite.data and org is None:
         flash("This invitation link is not valid any more; you can still register on your own.",
@@ -52,10 +54,10 @@ def register():
             services.register(db.session, email=form.email.data, name=form.name.data,
                               password=form.password.data, policy=_policy(), organisation=org)
         except services.AccountError as error:
-            getattr(form, error.field or "email").errors.append(str(error))  # a 400: nothing kept
+            getattr(form, error.field or "email").errors.append(str(error))  # a 400
         else:
             flash(REGISTERED, "success")
-            return redirect(url_for("auth.login"))
+            return redirect(url_for("auth.login", next=_safe_next(request.args.get("next"))))
     status = 400 if form.errors else 200
     return render_template("auth/register.html", form=form, organisation=org), status
 
@@ -63,9 +65,10 @@ def register():
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_CLIENT"], methods=["POST"])
 def login():
-    """Log in with email and password, then go where the login page was asked for."""
+    """Log in with email and password, then go where the login page was asked for, or to the
+    home of the person's role."""
     if current_user.is_authenticated:
-        return redirect(url_for("main.dashboard"))
+        return redirect(_safe_next(request.args.get("next")) or home_url(current_user))
     form = LoginForm()
     if form.validate_on_submit():
         attempt = _reserve_password_check(form.email.data)  # before the hash: LoginThrottled
@@ -76,7 +79,7 @@ def login():
             return render_template("auth/login.html", form=form), 401
         _login_succeeded(attempt)
         _log_in(user, remember=form.remember.data)
-        return redirect(_safe_next(request.args.get("next")) or url_for("main.dashboard"))
+        return redirect(_safe_next(request.args.get("next")) or home_url(user))
     return render_template("auth/login.html", form=form), 400 if form.errors else 200
 
 
@@ -161,10 +164,14 @@ def _log_in(user, remember: bool = False) -> None:
 
 
 def _safe_next(target: str | None) -> str | None:
+    """`target` when it is a path on this site, else None."""
     if not target:
         return None
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+    # Browsers read a backslash as a slash and drop tabs and newlines, so "/\evil.example" and
+    # "/<tab>/evil.example" lead to another site.
+    if parts.scheme or parts.netloc or not target.startswith("/") or "\\" in target \
+            or target.startswith("//") or any(ord(char) < 32 for char in target):
         return None
     return target
 
@@ -254,8 +261,9 @@ def reset_password(token: str):
             _log_in(user)
             flash("Your new password is set. You are logged in here, and every other login of "
                   "yours was signed out.", "success")
-            return redirect(url_for("main.dashboard"))
-    return render_template("auth/reset_password.html", form=form, user=user), \
+            return redirect(home_url(user))
+    return render_template("auth/reset_password.html", form=form, user=user,
+                           password_rules=password_rules(_policy().min_length)), \
         400 if form.errors else 200
 
 
