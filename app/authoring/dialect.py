@@ -140,6 +140,9 @@ def course_files(spec: CourseSpec) -> dict[str, str]:
         "validity_months": spec.validity_months,
         "certificate_template": spec.certificate_template, "final_exam": exam,
         "sequential": spec.sequential, "capstone": capstone,
+        "achievement": spec.achievement or None,
+        "signatory": {"name": spec.signatory.name, "title": spec.signatory.title,
+                      "signature": f"assets/{spec.signatory.signature}"} if spec.signatory else None,
     }, spec.description_md)}
     for module in spec.modules:
         folder = module_folder(module)

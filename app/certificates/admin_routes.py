@@ -1,16 +1,22 @@
-"""Administrators' certificate pages: the searchable list, and status changes that are
-confirmed on a page naming the certificate (revoking is never one click)."""
+"""Administrators' certificate pages: the searchable list, status changes that are confirmed
+on a page naming the certificate (revoking is never one click), and the certificate templates
+previewed with sample data."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from urllib.parse import urlsplit
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, Length
 
 from app.auth.decorators import role_required
-from app.certificates import services
-from app.certificates.routes import bp
+from app.certificates import design_previews, services
+from app.certificates.admin_search import search_certificates
+from app.certificates.extension import current_issuer
+from app.certificates.pdf import DEFAULT_TEMPLATE
+from app.certificates.routes import bp, preview_available
 from app.clock import utcnow
 from app.extensions import db
 from app.models import Certificate
@@ -42,7 +48,7 @@ def admin_list():
     q = request.args.get("q", "")[:100]
     status = request.args.get("status") if request.args.get("status") in services.STATUSES \
         else None
-    page = db.paginate(services.search_certificates(q, status), page=page_number(request.args),
+    page = db.paginate(search_certificates(q, status), page=page_number(request.args),
                        per_page=25, error_out=False)
     now = utcnow()
     return render_template(
@@ -68,11 +74,13 @@ def admin_change_status(code: str):
             else:
                 label = services.STATE_LABELS.get(changed.status, changed.status).lower()
                 flash(f"Certificate {changed.code} is now {label}.", "success")
-                return redirect(url_for("certificates.admin_list", **_list_args()))
+                return redirect(_return_url() or url_for("certificates.admin_list",
+                                                         **_list_args()))
     if form.action.data not in ACTIONS:
         abort(400, "Choose revoke, suspend or lift a suspension.")
     return render_template("certificates/status_change.html", certificate=certificate,
                            form=form, verb=ACTIONS[form.action.data], list_args=_list_args(),
+                           return_url=_return_url(),
                            state=services.certificate_state(certificate, utcnow()),
                            labels=services.STATE_LABELS), 400 if form.errors else 200
 
@@ -93,6 +101,67 @@ def _apply(code: str, form: StatusChangeForm) -> Certificate:
     return services.unsuspend(db.session, current_user, code, now, note)
 
 
+def _return_url() -> str | None:
+    """The page the change was asked from (`next`, such as the holder's account page), when it
+    is a path on this site; None otherwise."""
+    target = request.args.get("next", "")
+    parts = urlsplit(target)
+    if not target.startswith("/") or target.startswith("//") or "\\" in target \
+            or parts.scheme or parts.netloc or len(target) > 500 \
+            or any(ord(c) < 32 or ord(c) == 127 for c in target):
+        return None
+    return target
+
+
 def _list_args() -> dict[str, str]:
     """The admin list's search, filter and page, carried through a status change."""
     return {k: v for k, v in request.args.items() if k in ("q", "status", "page") and v}
+
+
+# --- certificate templates ----------------------------------------------------------------------
+
+@bp.route("/admin/certificates/templates")
+@role_required("admin")
+def admin_templates():
+    """Every certificate template a course may choose, each pictured with sample data."""
+    names = design_previews.template_names(current_issuer().settings.templates_dir)
+    return render_template("certificates/design_templates.html", names=names,
+                           default_template=DEFAULT_TEMPLATE, has_preview=preview_available())
+
+
+@bp.route("/admin/certificates/templates/<template>/sample.png")
+@role_required("admin")
+def admin_template_picture(template: str):
+    """A template's sample certificate as a picture."""
+    png = _sample(template, design_previews.sample_picture)
+    if png is None:
+        abort(404, "No picture can be drawn on this server: poppler's pdftoppm is missing.")
+    return _private(Response(png, mimetype="image/png"))
+
+
+@bp.route("/admin/certificates/templates/<template>/sample.pdf")
+@role_required("admin")
+def admin_template_pdf(template: str):
+    """A template's sample certificate as a PDF: unsigned, marked SAMPLE."""
+    pdf = _sample(template, design_previews.sample_pdf)
+    response = _private(Response(pdf, mimetype="application/pdf"))
+    response.headers["Content-Disposition"] = f'inline; filename="sample-{template}.pdf"'
+    return response
+
+
+def _sample(template: str, draw):
+    """What `draw` makes of the template with sample data; 404 for an unknown template, 422
+    for one that does not render (the message names the problem)."""
+    issuer = current_issuer()
+    templates_dir = issuer.settings.templates_dir
+    if template not in design_previews.template_names(templates_dir):
+        abort(404, "There is no certificate template with this name.")
+    try:
+        return draw(templates_dir, template, issuer.name, issuer.url)
+    except design_previews.CertificateTemplateError as broken:
+        abort(422, f"The {template} template does not render: {broken}")
+
+
+def _private(response: Response) -> Response:
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response

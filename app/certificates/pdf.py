@@ -21,7 +21,7 @@ import json
 import mimetypes
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -29,16 +29,15 @@ from urllib.parse import unquote, urlsplit
 
 from jinja2 import FileSystemLoader, StrictUndefined, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
-from markupsafe import Markup
 
-from app.certificates.payload import FIELDS as PAYLOAD_FIELDS
-from app.certificates.payload import SAMPLE, CertificatePayload
+from app.certificates.design import CertificateFacts, sample_facts, template_context
 from app.certificates.pki import PdfSigningConfig
 from app.certificates.signing import ALGORITHM, KeyConfigError
 from app.clock import utcnow
-from app.dates import long_date
 
-DEFAULT_TEMPLATE = "default"
+DEFAULT_TEMPLATE = "classic"
+#: names a template went by before: course versions keep the name they were published with
+TEMPLATE_ALIASES = {"default": "classic"}
 HTML_FILE = "certificate.html"
 CSS_FILE = "certificate.css"
 
@@ -56,29 +55,21 @@ PDF_OPTIONS = {"pdf_variant": "pdf/a-3b", "pdf_tags": True}
 
 SIGNATURE_FIELD = "CertificateSignature"
 SIGNATURE_REASON = "Certificate issued by OKR Academy"
-QR_DARK = "#1b2a4a"
 
+#: across every sample page, whatever the template: a preview is never taken for a certificate
+SAMPLE_CSS = """
+html::after {
+  content: "SAMPLE";
+  position: absolute; top: 78mm; left: 0; right: 0;
+  text-align: center; font-size: 120pt; font-weight: 700; letter-spacing: 0.3em;
+  color: rgba(178, 34, 34, 0.2); transform: rotate(-18deg);
+}
+"""
 _TEMPLATE_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 
 
 class CertificateTemplateError(Exception):
     """A certificate template is missing, broken, or reaches outside its folder."""
-
-
-@dataclass(frozen=True, slots=True)
-class CertificateFacts:
-    """Everything printed on, or embedded in, one certificate: the signed payload, the exact
-    JSON text that was signed with its signature, and what the document adds around them."""
-
-    payload: CertificatePayload
-    payload_json: str
-    signature: str
-    key_id: str
-    issuer_name: str
-    wording: str
-    organisation_name: str | None
-    #: the issued certificate's proved Open Badges credential (JSON bytes); else built from facts
-    credential_json: bytes | None = None
 
 
 @dataclass(slots=True)
@@ -89,6 +80,7 @@ class _PreparedTemplate:
     stylesheets: list[Any]  # weasyprint.CSS
     font_config: Any  # weasyprint.text.fonts.FontConfiguration
     url_fetcher: Any  # weasyprint.urls.URLFetcher
+    sample_stylesheet: Any = None  # weasyprint.CSS, for previews
 
 
 class CertificateRenderer:
@@ -122,7 +114,8 @@ class CertificateRenderer:
         moment = utcnow().replace(microsecond=0)
         try:
             prepared = self.prepare(template or self.default_template)
-            options = {"stylesheets": prepared.stylesheets, **PDF_OPTIONS}
+            stylesheets = [*prepared.stylesheets, *([prepared.sample_stylesheet] * facts.sample)]
+            options = {"stylesheets": stylesheets, **PDF_OPTIONS}
             document = HTML(
                 string=self._html(prepared, facts),
                 base_url=prepared.base_url,
@@ -152,6 +145,7 @@ class CertificateRenderer:
 
     def prepare(self, name: str) -> _PreparedTemplate:
         """Parse a template's HTML, CSS and fonts once and keep them."""
+        name = TEMPLATE_ALIASES.get(name, name)
         if name not in self._prepared:
             self._prepared[name] = self._load(name)
         return self._prepared[name]
@@ -181,7 +175,8 @@ class CertificateRenderer:
                     font_config=font_config,
                 )
             )
-        return _PreparedTemplate(folder, base_url, html, stylesheets, font_config, fetcher)
+        sample = CSS(string=SAMPLE_CSS, font_config=font_config)
+        return _PreparedTemplate(folder, base_url, html, stylesheets, font_config, fetcher, sample)
 
     def _folder(self, name: str) -> Path:
         if not _TEMPLATE_NAME.fullmatch(name):
@@ -201,34 +196,6 @@ class CertificateRenderer:
             return prepared.html.render(template_context(facts))
         except TemplateError as exc:
             raise CertificateTemplateError(f"{prepared.folder / HTML_FILE}: {exc}") from exc
-
-
-def template_context(facts: CertificateFacts) -> dict[str, Any]:
-    """Return the plain values a certificate template may use."""
-    payload = facts.payload
-    return {
-        **payload.to_dict(),
-        "course_version": str(payload.course_version),
-        "issued_on_display": long_date(payload.issued_on),
-        "expires_on_display": long_date(payload.expires_on) if payload.expires_on else None,
-        "issuer_name": facts.issuer_name,
-        "issuer_url": payload.issuer,
-        "verify_url": payload.verify_url,
-        "wording": facts.wording,
-        "organisation_name": facts.organisation_name,
-        "key_id": facts.key_id,
-        "qr_svg": qr_svg(payload.verify_url),
-    }
-
-
-def qr_svg(url: str, dark: str = QR_DARK) -> Markup:
-    """Return an inline SVG QR code (error correction M) that scales with its box; its title
-    is the figure's alternative text in the tagged PDF."""
-    import segno
-
-    qr = segno.make(url, error="m", micro=False, boost_error=False)
-    svg = qr.svg_inline(omitsize=True, dark=dark, border=2, title=f"QR code: {url}")
-    return Markup(svg)  # nosec B704: segno builds the SVG and escapes the title
 
 
 def embedded_record(facts: CertificateFacts) -> str:
@@ -438,13 +405,3 @@ def warm_up(renderer: CertificateRenderer | None = None, signer: PdfSigner | Non
         unsigned = renderer.render(sample_facts())
         if signer is not None:
             signer.sign(unsigned)
-
-
-def sample_facts(**changes: Any) -> CertificateFacts:
-    """Return plausible facts for previews, warm-up and tests; `changes` may name payload fields."""
-    payload = replace(SAMPLE, **{k: v for k, v in changes.items() if k in PAYLOAD_FIELDS})
-    facts = CertificateFacts(
-        payload=payload, payload_json="{}", signature="", key_id="sample",
-        issuer_name="OKR Academy", wording="Certificate of Completion", organisation_name=None,
-    )
-    return replace(facts, **{k: v for k, v in changes.items() if k not in PAYLOAD_FIELDS})

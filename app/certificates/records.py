@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Select, func, or_, select
@@ -16,10 +17,14 @@ from app.certificates import badge, data_integrity, status_list
 from app.certificates.codes import parse_code
 from app.certificates.errors import CertificateNotFound
 from app.certificates.payload import CertificatePayload
-from app.certificates.pdf import CertificateFacts
+from app.certificates.design import (
+    CertificateFacts, Signatory, academy_signatory, what_it_certifies,
+)
 from app.courses import standing
 from app.courses.catalogue import version_key
-from app.models import Certificate, Course, CourseVersion, QuizAttempt, User
+from app.models import (
+    Certificate, Course, CourseAsset, CourseVersion, QuizAttempt, User, VersionLesson,
+)
 from app.models.certificates import LIVE_STATUSES, STATUSES
 from app.models.quizzes import FINAL_EXAM_KEY, SUBMITTED
 
@@ -152,6 +157,47 @@ def certificate_wording(version: CourseVersion | None) -> str:
 
 
 _WORDINGS: dict[tuple[int, str], str] = {}
+
+
+def document_design(session: Session, version: CourseVersion,
+                    templates_dir: Path) -> dict[str, Any]:
+    """What a certificate earned on this version prints beyond its payload: the achievement
+    line, the hours of study and the signatory (the academy's when the course names none)."""
+    achievement, minutes = course_achievement(session, version)
+    return {"achievement": achievement, "study_minutes": minutes,
+            "signatory": course_signatory(session, version, templates_dir)}
+
+
+def course_achievement(session: Session, version: CourseVersion) -> tuple[str, int]:
+    """What a holder can now do (the summary when the course says nothing more), and the
+    minutes of the version's lessons and exercises."""
+    minutes = session.scalar(
+        select(func.coalesce(func.sum(VersionLesson.minutes + VersionLesson.exercise_minutes), 0))
+        .where(VersionLesson.version_id == version.id))
+    return version.achievement or version.summary or "", int(minutes or 0)
+
+
+def course_signatory(session: Session, version: CourseVersion,
+                     templates_dir: Path) -> Signatory | None:
+    """The version's signatory with their signature image, else the academy's."""
+    named = version.signatory
+    if not named:
+        return academy_signatory(templates_dir)
+    image = session.scalar(select(CourseAsset).where(
+        CourseAsset.version_id == version.id, CourseAsset.path == named["signature"]))
+    if image is None:
+        return Signatory(named["name"], named["title"])
+    return Signatory(named["name"], named["title"], image.data, image.content_type)
+
+
+def what_code_certifies(session: Session, code: str | None) -> str | None:
+    """The verify page's line for a certificate: what its holder could do when certified, and
+    the hours of study (None for an unknown code)."""
+    version = session.scalar(select(CourseVersion).join(
+        Certificate, Certificate.version_id == CourseVersion.id).where(Certificate.code == code))
+    if version is None:
+        return None
+    return what_it_certifies(*course_achievement(session, version)) or None
 
 
 @dataclass(frozen=True)

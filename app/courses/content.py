@@ -13,7 +13,7 @@ from app.courses.assets import AssetSpec, asset_reference
 from app.courses.capstone_spec import capstone_from_dict, capstone_to_dict
 from app.courses.frontmatter import Problem
 from app.courses.reader import COURSE_FILE, FINAL_EXAM_KEY, content_hash, read_course
-from app.courses.spec import CourseSpec, LessonSpec, ModuleSpec
+from app.courses.spec import CourseSpec, LessonSpec, ModuleSpec, SignatorySpec
 from app.courses.quiz_parser import quiz_from_dict, quiz_to_dict
 
 __all__ = [
@@ -63,6 +63,8 @@ def course_to_dict(spec: CourseSpec) -> dict[str, Any]:
         "assets": [{"path": a.path, "content_type": a.content_type, "sha256": a.sha256}
                    for a in spec.assets],
         "content_hash": spec.content_hash,
+        "achievement": spec.achievement,
+        "signatory": asdict(spec.signatory) if spec.signatory else None,
     }
 
 
@@ -94,6 +96,7 @@ def course_from_dict(data: dict[str, Any]) -> CourseSpec:
         "modules": modules,
         "final_exam": quiz_from_dict(data["final_exam"]) if data.get("final_exam") else None,
         "capstone": capstone_from_dict(data["capstone"]) if data.get("capstone") else None,
+        "signatory": SignatorySpec(**data["signatory"]) if data.get("signatory") else None,
         "assets": tuple(AssetSpec(path=a["path"], content_type=a["content_type"], sha256=a["sha256"])
                         for a in data["assets"]),
     })

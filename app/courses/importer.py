@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -141,6 +141,7 @@ def _build_version(spec: CourseSpec, number: int) -> CourseVersion:
         sequential=spec.sequential, spec=course_to_dict(spec),
         final_exam=quiz_to_dict(spec.final_exam) if spec.final_exam else None, source="import",
         capstone=capstone_to_dict(spec.capstone) if spec.capstone else None,
+        achievement=spec.achievement, signatory=asdict(spec.signatory) if spec.signatory else None,
     )
     for module in spec.modules:
         version.modules.append(_build_module(module, module_links))

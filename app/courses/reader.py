@@ -7,10 +7,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from app.courses.capstone_spec import CapstoneSpec, parse_capstone
+from app.courses.certificate_design import read_achievement, read_signatory
 from app.courses.assets import ASSETS_DIR, AssetSpec, asset_problem, link_problem, read_asset
 from app.courses.frontmatter import FrontMatter, Problem, Reporter, Settings, is_slug, read_front_matter
 from app.courses.markdown import find_links
-from app.courses.spec import CourseSpec, LessonSpec, ModuleSpec
+from app.courses.spec import CourseSpec, LessonSpec, ModuleSpec, reading_minutes
 from app.courses.quiz_parser import QuizSpec, parse_quiz
 
 #: the quiz key of the final exam; a module quiz's key is its module slug
@@ -21,7 +22,7 @@ COURSE_FILE = "course.md"
 MODULE_FILE = "module.md"
 QUIZ_FILE = "quiz.md"
 COURSE_SETTINGS = ("title", "summary", "validity_months", "certificate_template",
-                   "final_exam", "sequential", "capstone")
+                   "final_exam", "sequential", "capstone", "achievement", "signatory")
 MODULE_SETTINGS = ("title", "summary")
 LESSON_SETTINGS = ("title", "minutes", "exercise_minutes")
 _PREFIXED_RE = re.compile(r"^(\d+)-(.*)$")
@@ -93,6 +94,7 @@ class _CourseReader:
         capstone_name = settings.text("capstone") or None
         capstone = self.read_capstone(capstone_name, settings)
         self.check_stray_entries(exam_name, capstone_name)
+        assets = self.read_assets()
         return CourseSpec(
             slug=root.name,
             title=settings.text("title", required=True),
@@ -104,8 +106,10 @@ class _CourseReader:
             modules=tuple(modules),
             final_exam=final_exam,
             capstone=capstone,
-            assets=self.read_assets(),
+            assets=assets,
             content_hash=content_hash(root),
+            achievement=read_achievement(settings),
+            signatory=read_signatory(settings, assets),
         )
 
     def read_markdown(self, file: Path, allowed: tuple[str, ...]) -> tuple[FrontMatter, Settings]:
@@ -136,11 +140,11 @@ class _CourseReader:
 
     def template_name(self, settings: Settings) -> str:
         """`certificate_template`: the name of a folder under certificates/."""
-        name = settings.text("certificate_template", default="default")
+        name = settings.text("certificate_template", default="classic")
         if not is_slug(name):
             settings.error("certificate_template", f"'certificate_template' must be a template "
-                                                   f"folder name such as 'default', got {name!r}")
-            return "default"
+                                                   f"folder name such as 'classic', got {name!r}")
+            return "classic"
         return name
 
     def read_modules(self) -> list[ModuleSpec]:
@@ -228,7 +232,8 @@ class _CourseReader:
         return LessonSpec(
             slug=slug, position=position,
             title=settings.text("title", required=True),
-            minutes=settings.integer("minutes", default=5, minimum=1, maximum=600, required=True),
+            minutes=settings.integer("minutes", default=0, minimum=1, maximum=600)
+            or reading_minutes(front.body),
             exercise_minutes=settings.integer("exercise_minutes", default=0, minimum=0, maximum=600),
             body_md=front.body,
         )

@@ -8,9 +8,22 @@ from app.courses.capstone_spec import CapstoneSpec
 from app.courses.quiz_spec import QuizSpec
 
 
+#: how fast the academy's readers read a lesson, for lessons whose front matter gives no
+#: `minutes`: executives reading attentively, not skimming
+WORDS_PER_MINUTE = 200
+
+
+def reading_minutes(body_md: str) -> int:
+    """The estimated reading time of a lesson's Markdown: its words (runs of characters with a
+    letter or digit, so list markers and table rules do not count) at `WORDS_PER_MINUTE`,
+    rounded up, at least one minute."""
+    words = sum(1 for token in body_md.split() if any(c.isalnum() for c in token))
+    return max(1, -(-words // WORDS_PER_MINUTE))
+
+
 @dataclass(frozen=True)
 class LessonSpec:
-    """A lesson: Markdown with a reading time."""
+    """A lesson: Markdown with a reading time (authored, or estimated from its words)."""
 
     slug: str
     position: int
@@ -19,6 +32,16 @@ class LessonSpec:
     body_md: str
     #: time for the lesson's exercise, shown beside the reading time (0: no exercise)
     exercise_minutes: int = 0
+
+
+@dataclass(frozen=True)
+class SignatorySpec:
+    """Who signs the course's certificates: a name, a title and their signature image."""
+
+    name: str
+    title: str
+    #: the signature image (SVG or PNG), relative to the course's assets/ folder
+    signature: str
 
 
 @dataclass(frozen=True)
@@ -51,3 +74,7 @@ class CourseSpec:
     content_hash: str
     #: a brief answered with the learner's own work, scored by a trainer against a rubric
     capstone: CapstoneSpec | None = None
+    #: what a holder of the certificate can now do, one sentence (empty: the summary says it)
+    achievement: str = ""
+    #: who signs the certificates (None: the academy's default signatory)
+    signatory: SignatorySpec | None = None

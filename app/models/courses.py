@@ -45,7 +45,12 @@ class CourseVersion(db.Model):
     summary: Mapped[str] = mapped_column(Text, default="")
     description_html: Mapped[str] = mapped_column(Text, default="")
     validity_months: Mapped[int | None] = mapped_column(Integer)
-    certificate_template: Mapped[str] = mapped_column(String(64), default="default")
+    certificate_template: Mapped[str] = mapped_column(String(64), default="classic")
+    #: what a holder can now do, printed on the certificate (empty: the summary says it)
+    achievement: Mapped[str] = mapped_column(Text, default="", server_default="")
+    #: who signs the certificates: name, title and the signature's asset path (None: the
+    #: academy's default signatory)
+    signatory: Mapped[dict | None] = mapped_column(JSON)
     sequential: Mapped[bool] = mapped_column(default=True)
     #: the parsed course (without asset bytes), enough to export or rebuild this version;
     #: deferred like the exam below: both are large and the learner's pages need neither

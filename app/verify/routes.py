@@ -13,6 +13,7 @@ from werkzeug.routing import PathConverter
 
 from app import transactions
 from app.certificates.codes import parse_code
+from app.certificates.records import what_code_certifies
 from app.certificates.extension import current_issuer
 from app.clock import utcnow
 from app.errors import error_response
@@ -104,8 +105,9 @@ def certificate_page(code: str):
     """What a certificate's QR code opens: the verdict at a glance, then the stated facts."""
     verdict = _verify_code(code, "web")
     lookup = CodeLookupForm(formdata=None, code=code[:MAX_CODE_TEXT])
+    certifies = what_code_certifies(db.session, verdict.code) if verdict.certificate else None
     return render_template("verify/certificate.html", verdict=verdict, lookup=lookup,
-                           api_url=_api_url(verdict)), http_status(verdict)
+                           api_url=_api_url(verdict), certifies=certifies), http_status(verdict)
 
 
 @bp.get("/api/v1/certificates/<typed:code>")

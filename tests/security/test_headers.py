@@ -28,7 +28,7 @@ def sample_url(app, rule: Rule, world, method: str = "GET") -> str:
         "quiz_key": "foundations", "attempt_id": world.attempt_a.id,
         "user_id": world.learner_a.id, "code": world.certificate_a.code,
         "filename": "css/app.css", "token": "not-a-real-token", "kid": "no-such-key",
-        "purpose": "revocation", "file_id": 1, "submission_id": 1,
+        "purpose": "revocation", "file_id": 1, "submission_id": 1, "template": "classic",
         "path": {"courses.asset": "okr-cycle.svg", "authoring.draft_asset": "okr-cycle.svg"}.get(
             rule.endpoint, "course.md"),
     }

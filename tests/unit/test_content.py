@@ -141,7 +141,8 @@ def test_defaults_for_optional_course_settings(course_copy: Path) -> None:
         "---\ntitle: Minimal\nfinal_exam: final-exam.md\n---\n", encoding="utf-8")
     spec = load_course(course_copy)
     assert (spec.summary, spec.validity_months, spec.certificate_template, spec.sequential) == (
-        "", 24, "default", True)
+        "", 24, "classic", True)
+    assert (spec.achievement, spec.signatory) == ("", None)
 
 
 @pytest.mark.parametrize(("href", "depth", "expected"), [

@@ -15,7 +15,8 @@ MANY_PROBLEMS = FIXTURES / "broken" / "many-problems"
 
 QUIZ_SETTINGS = ("title, pass_mark, max_attempts, cooldown_minutes, time_limit_minutes, draw, "
                  "shuffle, feedback, scoring, section_pass_mark")
-COURSE_SETTINGS = "title, summary, validity_months, certificate_template, final_exam, sequential, capstone"
+COURSE_SETTINGS = ("title, summary, validity_months, certificate_template, final_exam, sequential, capstone, "
+                   "achievement, signatory")
 PLAIN_DRAWING = ("Export a plain drawing: no scripts, event handlers, animations, embedded content "
                  "or links outside the drawing.")
 NEEDS_FRONT_MATTER = ("missing front matter: the file must start with a `---` line, then YAML "
@@ -118,9 +119,15 @@ SINGLE_PROBLEMS: list[tuple[str, Change, str]] = [
     ("lesson title not text",
      lambda c: edit(c / LESSON, "title: Origins", "title: [a, b]"),
      f"okr-course/{LESSON}:2: 'title' must be text (put it in quotes)"),
-    ("minutes missing",
-     lambda c: edit(c / LESSON, "minutes: 6\n", ""),
-     f"okr-course/{LESSON}:1: 'minutes' is missing"),
+    ("minutes zero",
+     lambda c: edit(c / LESSON, "minutes: 6", "minutes: 0"),
+     f"okr-course/{LESSON}:3: 'minutes' must be between 1 and 600, got 0"),
+    ("minutes negative",
+     lambda c: edit(c / LESSON, "minutes: 6", "minutes: -4"),
+     f"okr-course/{LESSON}:3: 'minutes' must be between 1 and 600, got -4"),
+    ("minutes not whole",
+     lambda c: edit(c / LESSON, "minutes: 6", "minutes: 2.5"),
+     f"okr-course/{LESSON}:3: 'minutes' must be a whole number, got 2.5"),
     ("minutes not a number",
      lambda c: edit(c / LESSON, "minutes: 6", "minutes: six"),
      f"okr-course/{LESSON}:3: 'minutes' must be a whole number, got 'six'"),
@@ -148,14 +155,14 @@ SINGLE_PROBLEMS: list[tuple[str, Change, str]] = [
     ("certificate template name",
      lambda c: edit(c / "course.md", "certificate_template: default", "certificate_template: ../x"),
      "okr-course/course.md:5: 'certificate_template' must be a template folder name such as "
-     "'default', got '../x'"),
+     "'classic', got '../x'"),
     ("final exam missing",
      lambda c: (c / "final-exam.md").unlink(),
      "okr-course/course.md:6: 'final_exam' names final-exam.md, which does not exist"),
     ("course.md missing",
      lambda c: (c / "course.md").unlink(),
      "okr-course/course.md:0: missing course.md (front matter: title, summary, validity_months, "
-     "certificate_template, final_exam, sequential, capstone)"),
+     "certificate_template, final_exam, sequential, capstone, achievement, signatory)"),
     ("stray file at the top",
      lambda c: write(c / "notes.md", "notes"),
      "okr-course/notes.md:0: unexpected file 'notes.md': a course folder holds course.md, the final "
@@ -294,7 +301,7 @@ def test_validate_courses_root_reports_folders_without_course_md(tmp_path: Path)
     (tmp_path / "draft").mkdir()
     assert [str(p) for p in validate_courses_root(tmp_path)] == [
         "draft/course.md:0: missing course.md (front matter: title, summary, validity_months, "
-        "certificate_template, final_exam, sequential, capstone)"
+        "certificate_template, final_exam, sequential, capstone, achievement, signatory)"
     ]
 
 
