@@ -170,6 +170,8 @@ def _truncate_all() -> None:
     tables = ", ".join(f'"{t.name}"' for t in _db.metadata.sorted_tables)
     with _db.engine.begin() as connection:
         connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        for sequence in _db.metadata._sequences.values():  # the ones no column owns
+            connection.execute(text(f"ALTER SEQUENCE {sequence.name} RESTART"))
 
 
 @pytest.fixture

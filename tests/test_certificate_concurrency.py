@@ -123,3 +123,63 @@ def test_the_database_refuses_a_second_live_certificate(app, db, learner, course
     db.session.add(second)  # a revoked certificate no longer counts as live
     db.session.commit()
     assert [c.code for c in live_certificates(db, learner, course)] == [second.code]
+
+
+def test_issuances_for_different_learners_do_not_wait_for_each_other(
+        app, db, make_user, course, no_auto_issue, postgresql):  # noqa: F811
+    """The first issuance holds its transaction open; the second still commits at once."""
+    first, second = make_user(), make_user()
+    for user in (first, second):
+        meet_rule(db, user, course)
+    issuer = issuer_for(app)
+    ids = first.id, second.id, course.id
+    db.session.remove()
+    first_open = threading.Event()
+    second_done = threading.Event()
+    outcome: dict[str, object] = {}
+
+    def hold_open() -> None:
+        with app.app_context():
+            try:
+                issuance.issue_certificate(db.session, db.session.get(User, ids[0]),
+                                           db.session.get(Course, ids[2]), NOW, issuer=issuer)
+                first_open.set()
+                second_done.wait(timeout=30)
+                db.session.commit()
+            finally:
+                db.session.remove()
+
+    holder = threading.Thread(target=hold_open)
+    holder.start()
+    try:
+        assert first_open.wait(timeout=60)
+        with app.app_context():
+            db.session.execute(db.text("SET lock_timeout = '2s'"))
+            issued = issuance.issue_certificate(db.session, db.session.get(User, ids[1]),
+                                                db.session.get(Course, ids[2]), NOW,
+                                                issuer=issuer)
+            db.session.commit()
+            outcome["index"] = issued.status_list_index
+            db.session.remove()
+    finally:
+        second_done.set()
+        holder.join(timeout=60)
+    indexes = sorted(db.session.scalars(select(Certificate.status_list_index)))
+    assert len(indexes) == 2 and outcome["index"] in indexes and len(set(indexes)) == 2
+
+
+def test_entries_written_without_the_sequence_are_stepped_over(
+        app, db, make_user, course, no_auto_issue, postgresql):  # noqa: F811
+    """Rows loaded by SQL took entries ahead of the sequence: issuance takes the next free."""
+    learner = make_user()
+    meet_rule(db, learner, course)
+    loaded = make_user()
+    meet_rule(db, loaded, course)
+    services.issue_certificate(db.session, loaded, course, NOW, issuer=issuer_for(app))
+    db.session.flush()
+    # the entry the sequence hands out next (it gave 0 to the certificate above)
+    db.session.execute(db.text("UPDATE certificates SET status_list_index = 1"))
+    db.session.commit()
+    issued = services.issue_certificate(db.session, learner, course, NOW, issuer=issuer_for(app))
+    db.session.commit()
+    assert issued.status_list_index == 2

@@ -73,3 +73,11 @@ def test_the_download_is_streamed(client, login_as, org, people, monkeypatch):
     lines = response.get_data(as_text=True).lstrip("\ufeff").splitlines()
     assert [line.split(",")[0] for line in lines[1:]] == [
         "'=Ivy Idle", "Ada Certified", "Eve Expiring", "Hal Halfway"]
+
+
+def test_the_lines_are_written_after_the_request_has_let_go_of_its_objects(db, org, people):
+    lines = export.export_lines(db.session, org, NOW, services.DashboardQuery())
+    db.session.commit()
+    db.session.remove()  # as at the end of the request, before the body is written
+    names = [row[0] for row in csv.reader(io.StringIO("".join(lines)[1:]))][1:]
+    assert names == ["'=Ivy Idle", "Ada Certified", "Eve Expiring", "Hal Halfway"]

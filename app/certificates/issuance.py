@@ -24,13 +24,15 @@ from app.audit import record
 from app.certificates.codes import new_code
 from app.certificates.errors import NotEligible
 from app.certificates.payload import CertificatePayload
-from app.certificates.pdf import CertificateFacts
+from app.certificates.design import CertificateFacts
 from app.certificates.archive import credential_bytes
-from app.certificates.records import certificate_wording, open_badge
+from app.certificates.records import certificate_wording, document_design, open_badge
 from app.clock import as_utc
 from app.courses import standing
 from app.models import Certificate, Course, CourseVersion, QuizAttempt, User
-from app.models.certificates import ACTIVE, SUPERSEDED, SUSPENDED
+from app.models.certificates import (
+    ACTIVE, SUPERSEDED, SUSPENDED, catch_up_status_list_entries, status_list_entry,
+)
 from app.models.quizzes import FINAL_EXAM_KEY, SUBMITTED
 
 if TYPE_CHECKING:
@@ -75,6 +77,7 @@ def issue_certificate(session: Session, user: User, course: Course, now: datetim
         return live
     version = _earned_version(session, user, course)
     certificate, facts = _new_certificate(user, course, version, now, issuer, previous=live)
+    facts = replace(facts, **document_design(session, version, issuer.settings.templates_dir))
     certificate.capstone_assessed = standing.capstone_passed(session, user.id, course.id)
     stored = _store(session, certificate, live, actor, now)
     if stored is not certificate:
@@ -178,6 +181,9 @@ def _store(session: Session, certificate: Certificate, previous: Certificate | N
     """Insert the certificate (superseding `previous`); a concurrent winner is returned instead."""
     user_id, course_id = certificate.user_id, certificate.course_id
     for attempt in range(_INDEX_ATTEMPTS):
+        entry = status_list_entry(session)
+        if entry is not None:
+            certificate.status_list_index = entry
         try:
             with session.begin_nested():
                 if previous is not None:
@@ -191,9 +197,10 @@ def _store(session: Session, certificate: Certificate, previous: Certificate | N
             if winner is not None:
                 return winner
             # A concurrent insert took the same status list entry (the model's default, the
-            # next free one): insert again, taking the next.
+            # next free one), or rows loaded by SQL did (the sequence): take the next.
             if not isinstance(refusal, IntegrityError) or attempt + 1 == _INDEX_ATTEMPTS:
                 raise
+            catch_up_status_list_entries(session)
     return certificate
 
 

@@ -13,7 +13,7 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 
 from sqlalchemy import func, select, tuple_
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session
 
 from app.hr import services
 from app.models import Organisation, User
@@ -25,12 +25,21 @@ BATCH = 500
 _BYTE_ORDER = {"postgresql": "C", "sqlite": "BINARY"}
 
 
-def export_lines(session: Session, org: Organisation, now: datetime,
+def export_lines(session: Session | scoped_session, org: Organisation, now: datetime,
                  query: services.DashboardQuery) -> Iterator[str]:
-    """The export, a batch of CSV lines at a time (a byte order mark first, for Excel)."""
-    yield "\ufeff" + _csv_lines([services.EXPORT_HEADER])
-    for rows in _row_batches(session, org, now, query):
-        yield _csv_lines([services.export_cells(row) for row in rows])
+    """The export, a batch of CSV lines at a time (a byte order mark first, for Excel).
+
+    The lines are written after the request has answered, when its session may be gone: the
+    organisation is read again, by id, in the session current then."""
+    org_id = org.id
+
+    def lines() -> Iterator[str]:
+        yield "\ufeff" + _csv_lines([services.EXPORT_HEADER])
+        organisation = session.get(Organisation, org_id)
+        for rows in _row_batches(session, organisation, now, query):
+            yield _csv_lines([services.export_cells(row) for row in rows])
+
+    return lines()
 
 
 def _row_batches(session: Session, org: Organisation, now: datetime,

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import ForeignKey, Index, LargeBinary, Sequence, String, Text, text
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from app.extensions import db
 from app.clock import utcnow
@@ -24,9 +24,36 @@ PUBLIC_REASONS = {
     "holder_request": "Withdrawn at the holder's request.",
     "under_review": "Under review.",
 }
-#: the entry a new certificate takes in the status lists: one past the highest so far
+#: the entry a new certificate takes in the status lists: one past the highest so far (the
+#: column default; on PostgreSQL issuance takes `status_list_entry` instead)
 NEXT_STATUS_LIST_INDEX = text(
     "(SELECT COALESCE(MAX(status_list_index), -1) + 1 FROM certificates)")
+#: PostgreSQL's sequence of status list entries (migration 0011; SQLite has no sequences)
+STATUS_LIST_SEQUENCE = "certificates_status_list_index_seq"
+Sequence(STATUS_LIST_SEQUENCE, minvalue=0, start=0, metadata=db.metadata)
+_NEXT_ENTRY = text("SELECT nextval('certificates_status_list_index_seq')")
+_CATCH_UP = text(
+    "SELECT setval('certificates_status_list_index_seq', GREATEST(MAX(status_list_index), "
+    "(SELECT last_value FROM certificates_status_list_index_seq))) FROM certificates "
+    "HAVING MAX(status_list_index) IS NOT NULL")
+
+
+def status_list_entry(session: Session) -> int | None:
+    """A new certificate's status list entry, or None to leave it to the column default.
+
+    On PostgreSQL the entry comes from a sequence: taking it locks nothing, so concurrent
+    issuances do not wait for each other's commit (the default would hand two of them the same
+    entry, and the second would wait on the first's row, then fail). An entry a rolled-back
+    issuance took stays unused, which the status lists allow. SQLite writes one at a time."""
+    if session.get_bind().dialect.name != "postgresql":
+        return None
+    return session.scalar(_NEXT_ENTRY)
+
+
+def catch_up_status_list_entries(session: Session) -> None:
+    """Move the sequence past entries written without it (rows loaded by SQL)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(_CATCH_UP)
 #: what an active certificate is at a given moment (see `Certificate.state`)
 VALID, EXPIRED = "valid", "expired"
 
