@@ -10,6 +10,7 @@ from typing import Literal
 
 from flask import Flask
 
+from app.courses.catalogue import duration
 from app.courses.routes import quiz_url
 from app.dates import long_date, short_date
 from app.navigation import nav_items, url_for_page
@@ -70,4 +71,5 @@ def init_templating(app: Flask) -> None:
     app.jinja_env.globals.update(nav_items=nav_items, url_for_page=url_for_page,
                                  quiz_url=quiz_url)
     app.jinja_env.filters["when"] = when
+    app.jinja_env.filters["duration"] = duration
     init_static_files(app)  # url_for('static', ...) builds content-hashed names

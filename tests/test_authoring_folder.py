@@ -286,9 +286,18 @@ def test_the_lesson_preview_checks_front_matter_with_lines():
     preview = preview_file("lesson", "01-a/01-b.md", "---\ntitle: B\nminuts: 5\n---\nHello *there*\n",
                            None)
     assert [(p.line, p.message) for p in preview.problems] == [
-        (1, "'minutes' is missing"),
         (3, "unknown setting 'minuts' (allowed: title, minutes, exercise_minutes)")]
     assert "<em>there</em>" in preview.html
+    assert preview.minutes == 1  # no `minutes`: estimated from the words, at least one
+
+
+def test_the_lesson_preview_refuses_minutes_that_are_not_a_reading_time():
+    for minutes, message in (("0", "'minutes' must be between 1 and 600, got 0"),
+                             ("-3", "'minutes' must be between 1 and 600, got -3"),
+                             ("soon", "'minutes' must be a whole number, got 'soon'")):
+        preview = preview_file("lesson", "x.md", f"---\ntitle: X\nminutes: {minutes}\n---\nBody\n",
+                               None)
+        assert [(p.line, p.message) for p in preview.problems] == [(3, message)]
 
 
 def test_the_preview_sanitises_like_the_learner_pipeline():

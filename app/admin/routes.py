@@ -6,7 +6,9 @@ from sqlalchemy import select
 from app.admin.forms import OrganisationForm, UserActivationForm, UserEditForm
 from app.auth import services
 from app.auth.decorators import role_required
+from app.certificates import services as certificates
 from app.clock import utcnow
+from app.courses import services as courses
 from app.errors import refusals_return_to
 from app.extensions import db
 from app.models import ROLES, AuditEvent, Organisation, User
@@ -36,7 +38,8 @@ def users():
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
 @role_required("admin")
 def user_detail(user_id: int):
-    """One account: roles, organisation, activation and its latest audit events."""
+    """One account: roles, organisation, activation, enrolments and certificates (each with
+    its status changes, confirmed on the certificate's page) and its latest audit events."""
     user = db.get_or_404(User, user_id)
     orgs = services.organisations(db.session)
     form = _user_edit_form(user, orgs)
@@ -52,8 +55,17 @@ def user_detail(user_id: int):
             return redirect(url_for("admin.user_detail", user_id=user.id))
     return render_template("admin/user_detail.html", user=user, form=form,
                            toggle=UserActivationForm(),
-                           events=services.audit_trail(db.session, user)), \
+                           events=services.audit_trail(db.session, user), **_learning(user)), \
         400 if form.errors else 200
+
+
+def _learning(user: User) -> dict:
+    """The account's enrolments with progress, and its certificates with today's state."""
+    held = certificates.certificates_of(db.session, user)
+    now = utcnow()
+    return {"enrolments": courses.dashboard_rows(db.session, user), "certificates": held,
+            "states": {c.id: certificates.certificate_state(c, now) for c in held},
+            "labels": certificates.STATE_LABELS}
 
 
 def _user_edit_form(user: User, orgs: list[Organisation]) -> UserEditForm:

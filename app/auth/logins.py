@@ -24,7 +24,9 @@ MAX_LOGIN_ID = 80
 def start_login(session: Session, user: User, now: datetime, lifetime: timedelta) -> str:
     """Open a login for `user` lasting `lifetime`; return its id and set it on the user.
 
-    The user's ended and expired logins are deleted on the way: they open nothing any more.
+    Every way in (the login form, a password reset) opens its login here, so this is where the
+    account's last login is stamped. The user's ended and expired logins are deleted on the way:
+    they open nothing any more.
     """
     session.execute(delete(LoginSession).where(
         LoginSession.user_id == user.id,
@@ -35,6 +37,7 @@ def start_login(session: Session, user: User, now: datetime, lifetime: timedelta
     session.add(login)
     session.flush()
     user.login_id = f"{login.id}.{secret}"
+    user.last_login_at = now
     return user.login_id
 
 

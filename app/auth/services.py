@@ -136,7 +136,6 @@ def authenticate(session: Session, email: str, password: str, policy: PasswordPo
         return None
     if policy.hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password, policy.hasher)
-    user.last_login_at = now
     return user
 
 

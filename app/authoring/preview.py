@@ -20,6 +20,7 @@ from app.courses.reader import COURSE_SETTINGS, FINAL_EXAM_KEY, LESSON_SETTINGS,
 from app.courses.capstone_spec import parse_capstone
 from app.courses.quiz_parser import parse_quiz
 from app.courses.quiz_spec import QuestionSpec
+from app.courses.spec import reading_minutes
 
 LinkResolver = Callable[[str], "str | None"]
 QUIZ_KINDS = ("quiz", "exam")
@@ -91,8 +92,8 @@ def _check_settings(kind: FileKind, front, report: Reporter) -> tuple[str, int |
         settings.text("capstone")
     if kind == "lesson":
         settings.integer("exercise_minutes", default=0, minimum=0, maximum=600)
-        return title, settings.integer("minutes", default=5, minimum=1, maximum=600,
-                                       required=True)
+        return title, settings.integer("minutes", default=0, minimum=1, maximum=600) \
+            or reading_minutes(front.body)
     return title, None
 
 

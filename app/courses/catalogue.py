@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Protocol
 
 from sqlalchemy import String, cast, or_, select
 from sqlalchemy.orm import Session, joinedload
@@ -42,6 +43,70 @@ class ModuleRef:
     def label(self) -> str:
         """`Module 2: Writing key results`."""
         return f"Module {self.number}: {self.title}"
+
+
+class Timed(Protocol):
+    """Anything with a lesson's times: a `LessonRef`, a stored lesson, a parsed one."""
+
+    minutes: int
+    exercise_minutes: int
+
+
+@dataclass(frozen=True)
+class Duration:
+    """What a learner spends on some lessons: reading and exercises, in minutes.
+
+    Printed, it is the course's one duration ("about 1 h 20 min (20 min reading + 1 h
+    exercises)"); `parts` is the short form a single lesson shows.
+    """
+
+    reading: int
+    exercises: int = 0
+    lessons: int = 1
+
+    @property
+    def minutes(self) -> int:
+        return self.reading + self.exercises
+
+    @property
+    def parts(self) -> str:
+        """`5 min reading + 20 min exercise`."""
+        exercise = " exercise" if self.lessons == 1 else " exercises"
+        return f"{minutes_text(self.reading)} reading" + (
+            f" + {minutes_text(self.exercises)}{exercise}" if self.exercises else "")
+
+    def __str__(self) -> str:
+        if not self.exercises:
+            return f"about {minutes_text(self.reading)} of reading"
+        total = _rounded(_rounded(self.reading) + _rounded(self.exercises))
+        return f"about {minutes_text(total)} ({self.parts})"
+
+
+def duration(lessons: Timed | Iterable[Timed]) -> Duration:
+    """The duration of one lesson, or of a module's or a course's lessons: the one place a
+    course's time is computed (lessons' reading minutes plus their exercise minutes)."""
+    if hasattr(lessons, "minutes"):
+        lessons = (lessons,)
+    listed = list(lessons)
+    return Duration(sum(lesson.minutes for lesson in listed),
+                    sum(lesson.exercise_minutes or 0 for lesson in listed), len(listed))
+
+
+def minutes_text(minutes: int) -> str:
+    """`45 min`, `1 h`, `3 h 50 min`, `16 h 30 min`: past an hour to the nearest five minutes,
+    past ten hours to the nearest half hour."""
+    minutes = _rounded(minutes)
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, rest = divmod(minutes, 60)
+    return f"{hours} h {rest} min" if rest else f"{hours} h"
+
+
+def _rounded(minutes: int) -> int:
+    if minutes < 60:
+        return minutes
+    step = 5 if minutes < 600 else 30
+    return step * round(minutes / step)
 
 
 def published_courses(session: Session) -> list[Course]:
