@@ -10,9 +10,12 @@ import pytest
 from sqlalchemy import event
 
 from app.certificates import services as certificates
+from app.certificates.codes import CodeStatus, new_code, parse_code
 from app.certificates.extension import issuer_for
-from app.verify import services
-from app.verify.bulk import find_code_column, looks_like_header
+from app.verify import bulk_results, services
+from app.verify.bulk import (
+    BulkResults, CheckedRow, find_code_column, looks_like_header, results_csv, results_of,
+)
 from app.verify.spreadsheets import CsvError, csv_document, read_csv_rows, safe_cell
 from tests.factories import import_example_course
 from tests.factories import meet_rule
@@ -197,3 +200,88 @@ def test_cells_that_would_run_as_formulas_are_quoted(value, expected):
 def test_csv_documents_are_safe_in_every_cell():
     text = csv_document(["=name"], [["=cmd|' /C calc'!A0", "ok"]])
     assert parse_report(text) == [["'=name"], ["'=cmd|' /C calc'!A0", "ok"]]
+
+
+# --- results kept for their owner, and the page of them ---------------------------------------
+
+SECRET = "a secret of the tests, long enough to sign with"
+
+
+def checked_results(db, app, codes):
+    rows = [["Name", "Code"], ["Grace", codes[0]], ["Alan", codes[1]], ["José", UNKNOWN],
+            ["Junk", "banana"]]
+    return results_of(bulk(db, app, rows), LATER)
+
+
+def test_results_come_back_from_their_token_as_they_were(db, app, codes):
+    results = checked_results(db, app, codes)
+    token = bulk_results.seal(results, owner=7, secret=SECRET)
+    back = bulk_results.unseal(token, owner=7, secret=SECRET, now=LATER + timedelta(minutes=5))
+    assert back == results
+    assert back.counts() == {"valid": 1, "revoked": 1, "not_found": 1, "malformed": 1}
+    assert results_csv(back) == services.report_csv(bulk(db, app, [
+        ["Name", "Code"], ["Grace", codes[0]], ["Alan", codes[1]], ["José", UNKNOWN],
+        ["Junk", "banana"]]))
+    revoked = back.rows[1]
+    assert (revoked.holder, revoked.status_reason, revoked.issued_on) == (
+        "Alan Turing", "Issued in error.", ISSUED.date())
+
+
+def test_a_token_is_refused_to_another_account_when_old_or_altered(db, app, codes):
+    token = bulk_results.seal(checked_results(db, app, codes), owner=7, secret=SECRET)
+    with pytest.raises(bulk_results.ForeignResults) as foreign:
+        bulk_results.unseal(token, owner=8, secret=SECRET, now=LATER)
+    assert foreign.value.status_code == 403
+    with pytest.raises(bulk_results.ExpiredResults):
+        bulk_results.unseal(token, owner=7, secret=SECRET,
+                            now=LATER + bulk_results.RESULTS_KEPT_FOR)
+    with pytest.raises(bulk_results.UnreadableResults):
+        bulk_results.unseal(token, owner=7, secret="another secret", now=LATER)
+    with pytest.raises(bulk_results.UnreadableResults):
+        bulk_results.unseal(token.replace(".", "x."), owner=7, secret=SECRET, now=LATER)
+
+
+def test_results_too_large_to_carry_are_not_kept(db, app, codes, monkeypatch):
+    results = checked_results(db, app, codes)
+    size = len(bulk_results.seal(results, owner=7, secret=SECRET))
+    monkeypatch.setattr(bulk_results, "RESULTS_MAX_CHARS", size - 1)
+    assert bulk_results.seal(results, owner=7, secret=SECRET) is None
+    with pytest.raises(bulk_results.UnreadableResults):
+        bulk_results.unseal("x" * size, owner=7, secret=SECRET, now=LATER)
+
+
+def test_ten_thousand_rows_with_names_beside_the_codes_make_a_token_well_under_the_limit(
+        db, app, codes):
+    valid = results_of(bulk(db, app, [[codes[0]]]), LATER).rows[0]
+    rows = []
+    for i in range(10_000):
+        code = new_code()
+        rows.append(CheckedRow(i + 2, (f"E{i:06d}", f"Person {i}", f"person.{i}@example.com",
+                                       code), code, (valid.outcome, code, *valid.columns[2:])))
+    results = BulkResults(("Employee", "Name", "Email", "Code"), 3, tuple(rows), LATER)
+    token = bulk_results.seal(results, owner=1, secret=SECRET)
+    assert token is not None and len(token) < bulk_results.RESULTS_MAX_CHARS / 4
+
+
+def test_the_page_shows_one_verdicts_rows_a_page_at_a_time(db, app, codes):
+    rows = [["code"]] + [[UNKNOWN]] * 150 + [[codes[1]]] * 3
+    results = results_of(bulk(db, app, rows), LATER)
+    everything = bulk_results.results_page(results, "", 2)
+    assert (everything.total, everything.page.total, everything.page.pages) == (153, 153, 2)
+    assert len(everything.page.items) == 53
+    revoked = bulk_results.results_page(results, "revoked", 2)
+    assert revoked.verdict == "revoked" and revoked.page.page == 1
+    assert [row.line for row in revoked.page.items] == [152, 153, 154]
+    assert bulk_results.results_page(results, "valid").verdict == ""
+    assert revoked.counts == {"revoked": 3, "not_found": 150}
+
+
+# --- the sentence for a mistyped code ------------------------------------------------------------
+
+def test_a_swap_in_the_fourth_group_is_told_as_a_wrong_or_swapped_character():
+    swapped = UNKNOWN[:-6] + UNKNOWN[-5] + UNKNOWN[-6] + UNKNOWN[-4:]
+    assert swapped != UNKNOWN
+    parsed = parse_code(swapped)
+    assert parsed.status is CodeStatus.MISTYPED
+    assert "a character is wrong, or two neighbouring characters are swapped" in parsed.message
+    assert "last character" not in parsed.message

@@ -98,8 +98,8 @@ def parse_code(text: str) -> ParsedCode:
         return ParsedCode(
             CodeStatus.MISTYPED,
             None,
-            "This code looks mistyped: its last character does not match the others. "
-            "Please compare it with the certificate again.",
+            "This code looks mistyped: a character is wrong, or two neighbouring characters "
+            "are swapped. Please compare it with the certificate again.",
         )
     return ParsedCode(CodeStatus.OK, _format(_decode(data)), "")
 

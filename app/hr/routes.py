@@ -1,6 +1,7 @@
 """HR: the organisation dashboard, its CSV export, the invitation link, the bulk check and the
 reminders to learners who have not started or stopped (invitations by mail: invitation_routes)."""
 from collections.abc import Iterable
+from datetime import datetime
 
 from flask import (
     Blueprint, Response, abort, current_app, flash, redirect, render_template, request,
@@ -13,13 +14,16 @@ from app.auth import services
 from app.auth.decorators import role_required
 from app.certificates.extension import current_issuer
 from app.clock import utcnow
+from app.domain import DomainError
 from app.extensions import client_address, db, limiter
 from app.hr import export as hr_export
 from app.hr import nudges as nudge_services
 from app.hr import services as hr_services
 from app.models import Organisation
 from app.routing import page_number
+from app.verify import bulk_results
 from app.verify import services as verify_services
+from app.verify.bulk import BulkResults, results_csv, results_of
 from app.verify.forms import BulkVerifyForm
 from app.verify.spreadsheets import CsvError, read_csv_rows
 
@@ -97,29 +101,81 @@ def hr_user_key() -> str:
 @limiter.limit(lambda: current_app.config["BULK_VERIFY_LIMIT_PER_USER"], methods=["POST"],
                key_func=hr_user_key)
 def bulk_verify():
-    """Upload a CSV of certificate codes; download the same rows with a verdict each."""
+    """Upload a CSV of certificate codes; see a verdict per row, filter them, download them."""
     form = BulkVerifyForm()
     if not form.validate_on_submit():
         status = 413 if any("larger than" in e for e in form.codes.errors) else 400
-        return render_template("hr/bulk_verify.html", form=form,
-                               max_rows=verify_services.BULK_MAX_ROWS), \
-            status if form.is_submitted() else 200
+        return _bulk_page(form), status if form.is_submitted() else 200
+    now = utcnow()
     try:
-        report = _bulk_report(form.codes.data.read())
+        report = _bulk_report(form.codes.data.read(), now)
     except (CsvError, verify_services.BulkInputError) as error:
         form.codes.errors.append(str(error))
-        return render_template("hr/bulk_verify.html", form=form,
-                               max_rows=verify_services.BULK_MAX_ROWS), 400
-    return _csv_download(verify_services.report_csv(report),
-                         f"certificate-verdicts-{utcnow():%Y-%m-%d-%H%M}.csv")
+        return _bulk_page(form), 400
+    results = results_of(report, now)
+    token = bulk_results.seal(results, owner=current_user.id,
+                              secret=current_app.config["SECRET_KEY"])
+    return _bulk_page(form, bulk_results.results_page(results), token)
 
 
-def _bulk_report(data: bytes) -> verify_services.BulkReport:
+#: filtering, paging and downloading results already checked: no verification, one token read
+BULK_RESULTS_LIMIT_PER_USER = "60 per minute"
+
+
+@bp.route("/verify/bulk/results", methods=["POST"])
+@role_required("hr")
+@limiter.limit(BULK_RESULTS_LIMIT_PER_USER, key_func=hr_user_key)
+def bulk_verify_results():
+    """The results of a bulk check again: one verdict's rows, or another page of them."""
+    try:
+        results = _kept_results()
+    except (bulk_results.UnreadableResults, bulk_results.ExpiredResults) as error:
+        return _results_refused(error)
+    chosen = request.form.get("verdict", request.form.get("shown", ""))
+    page = bulk_results.results_page(results, chosen, page_number(request.form))
+    return _bulk_page(BulkVerifyForm(), page, request.form["results"])
+
+
+@bp.route("/verify/bulk/results.csv", methods=["POST"])
+@role_required("hr")
+@limiter.limit(BULK_RESULTS_LIMIT_PER_USER, key_func=hr_user_key)
+def bulk_verify_csv():
+    """The results of a bulk check as a CSV: the rows uploaded, each with its verdict."""
+    try:
+        results = _kept_results()
+    except (bulk_results.UnreadableResults, bulk_results.ExpiredResults) as error:
+        return _results_refused(error)
+    return _csv_download(results_csv(results),
+                         f"certificate-verdicts-{results.checked_at:%Y-%m-%d-%H%M}.csv")
+
+
+def _kept_results() -> BulkResults:
+    """The results the form sent back: the HR user's own, and recent."""
+    return bulk_results.unseal(request.form.get("results", ""), owner=current_user.id,
+                               secret=current_app.config["SECRET_KEY"], now=utcnow())
+
+
+def _results_refused(error: DomainError) -> tuple[str, int]:
+    """The upload form again, saying why the results sent back cannot be shown."""
+    form = BulkVerifyForm()
+    form.codes.errors = [str(error)]
+    return _bulk_page(form), 400
+
+
+def _bulk_page(form: BulkVerifyForm, results: bulk_results.ResultsPage | None = None,
+               token: str | None = None) -> str:
+    """The bulk check page: the upload form, and the results of a check when there are some."""
+    return render_template("hr/bulk_verify.html", form=form, results=results, token=token,
+                           max_rows=verify_services.BULK_MAX_ROWS,
+                           kept_hours=int(bulk_results.RESULTS_KEPT_FOR.total_seconds() // 3600))
+
+
+def _bulk_report(data: bytes, now: datetime) -> verify_services.BulkReport:
     """Verify every row and log each verdict (channel bulk)."""
     return verify_services.verify_and_log_bulk(
         db.session, read_csv_rows(data, verify_services.BULK_MAX_ROWS), keyring=current_issuer().keyring,
         client=verify_services.client_digest(client_address(), current_app.config["SECRET_KEY"]),
-        now=utcnow())
+        now=now)
 
 
 def _csv_download(body: str | Iterable[bytes], filename: str) -> Response:

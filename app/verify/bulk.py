@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
 from app.certificates.signing import KeyRing
 from app.domain import DomainError
 from app.verify.spreadsheets import csv_document
-from app.verify.verdict import MAX_CODE_TEXT, Verdict, code_like, verify_many
+from app.verify.verdict import MAX_CODE_TEXT, Outcome, Verdict, code_like, verify_many
 
 BULK_MAX_ROWS = 10_000
 #: rows examined to find the column of codes
@@ -123,14 +123,97 @@ def find_code_column(header: Sequence[str] | None, body: Sequence[Sequence[str]]
                          "in one column, ideally under a header named \"code\".")
 
 
+@dataclass(frozen=True, slots=True)
+class CheckedRow:
+    """A row of the results as the page and the CSV show it: the cells uploaded, the code as
+    typed, and the verdict's columns (:data:`VERDICT_COLUMNS`, as text)."""
+
+    line: int
+    cells: tuple[str, ...]
+    code_text: str
+    columns: tuple[str, ...]
+
+    @property
+    def outcome(self) -> str:
+        return self.columns[0]
+
+    @property
+    def holder(self) -> str:
+        return self.columns[2]
+
+    @property
+    def course(self) -> str:
+        return self.columns[3]
+
+    @property
+    def issued_on(self) -> date | None:
+        return _day(self.columns[5])
+
+    @property
+    def expires_on(self) -> date | None:
+        return _day(self.columns[6])
+
+    @property
+    def status_changed_on(self) -> date | None:
+        return _day(self.columns[7])
+
+    @property
+    def status_reason(self) -> str:
+        return self.columns[8]
+
+    @property
+    def details(self) -> str:
+        return self.columns[9]
+
+
+def _day(text: str) -> date | None:
+    return date.fromisoformat(text) if text else None
+
+
+@dataclass(frozen=True, slots=True)
+class BulkResults:
+    """The outcome of one bulk check, as text: what the page lists and the CSV holds."""
+
+    header: tuple[str, ...] | None
+    code_column: int
+    rows: tuple[CheckedRow, ...]
+    checked_at: datetime
+
+    def counts(self) -> dict[str, int]:
+        """Rows per verdict, in the order of :class:`Outcome`, leaving out verdicts no row has."""
+        found: dict[str, int] = {}
+        for row in self.rows:
+            found[row.outcome] = found.get(row.outcome, 0) + 1
+        return {str(outcome): found[outcome] for outcome in Outcome if outcome in found}
+
+
+def results_of(report: BulkReport, checked_at: datetime) -> BulkResults:
+    """The report's verdicts as text, ready to show, keep and write as CSV."""
+    return BulkResults(report.header, report.code_column, checked_rows(report), checked_at)
+
+
+def checked_rows(report: BulkReport) -> tuple[CheckedRow, ...]:
+    """The report's rows with their verdicts as text."""
+    return tuple(CheckedRow(row.line, row.cells, row.code_text, tuple(verdict_cells(row.verdict)))
+                 for row in report.rows)
+
+
 def report_csv(report: BulkReport) -> str:
     """The report as CSV: the uploaded columns, then the verdict columns, every cell safe."""
-    width = report.width
-    given = list(report.header or ()) + [f"column {i + 1}"
-                                         for i in range(len(report.header or ()), width)]
-    rows = ([*row.cells, *[""] * (width - len(row.cells)), *verdict_cells(row.verdict)]
-            for row in report.rows)
-    return csv_document([*given, *VERDICT_COLUMNS], rows)
+    return _verdicts_csv(report.header, checked_rows(report))
+
+
+def results_csv(results: BulkResults) -> str:
+    """The results as CSV: the uploaded columns, then the verdict columns, every cell safe."""
+    return _verdicts_csv(results.header, results.rows)
+
+
+def _verdicts_csv(header: tuple[str, ...] | None, rows: Sequence[CheckedRow]) -> str:
+    width = max([len(header or ())] + [len(row.cells) for row in rows])
+    given = list(header or ()) + [f"column {i + 1}" for i in range(len(header or ()), width)]
+    return csv_document([*given, *VERDICT_COLUMNS],
+                        ([*row.cells, *[""] * (width - len(row.cells)), *row.columns]
+                         for row in rows))
 
 
 def verdict_cells(verdict: Verdict) -> list[str]:
