@@ -11,14 +11,19 @@ from flask_login import current_user
 
 from app.authoring import forms, services
 from app.authoring.folder import read_outline, title_of
+from app.authoring.preview import draft_link_resolver
+from app.authoring.studio_diff import render_changes
 from app.authoring.web import (
     EXPIRED_FORM, bp, course_and_draft, course_or_404, courses_dir, flashed_refusal,
     refusal_status, revision_of,
 )
 from app.clock import utcnow
+from app.courses.services import link_resolver
 from app.errors import refusals_return_to
 from app.extensions import db
 from app.models import Course, CourseDraft
+from app.quizzes.forms import inline_html
+from app.quizzes.item_stats import FLAG_LABELS, THRESHOLDS, course_item_statistics
 from app.routing import page_number
 
 
@@ -278,12 +283,27 @@ def _render_publish(course: Course, draft: CourseDraft, form, status: int,
                     problems: list[services.DraftProblem] | None = None):
     """The review page: the draft's problems, the changes against the published version."""
     form.revision.data = str(draft.revision)
+    sources = services.published_sources(db.session, course, courses_dir())
+    changes = services.draft_changes(db.session, draft, courses_dir())
     return render_template(
         "authoring/publish.html", course=course, draft=draft, form=form,
         problems=problems if problems is not None else services.validate_draft(draft),
-        changes=services.draft_changes(db.session, draft, courses_dir()),
-        sources=services.published_sources(db.session, course, courses_dir()),
+        changes=changes, sources=sources,
+        rendered=render_changes(changes, sources.files if sources else {}, draft.files,
+                                _published_links(course), _draft_links(course)),
     ), status
+
+
+def _published_links(course: Course):
+    """Asset links of the published files, at a depth, pointed at the published assets."""
+    version = course.current_version
+    return lambda depth: link_resolver(course.slug, version.number, depth) if version else None
+
+
+def _draft_links(course: Course):
+    """Asset links of the draft's files, at a depth, pointed at the studio's draft assets."""
+    assets_url = url_for(".draft_asset", slug=course.slug, path="_").rsplit("/", 1)[0]
+    return lambda depth: draft_link_resolver(assets_url, depth)
 
 
 @bp.route("/<slug>/history")
@@ -294,3 +314,12 @@ def history(slug: str):
                        error_out=False)
     return render_template("authoring/history.html", course=course, page=page)
 
+
+
+@bp.route("/courses/<slug>/quiz-stats")
+def quiz_stats(slug: str):
+    """How each question of the course's quizzes performs: choices, difficulty, discrimination."""
+    course = course_or_404(slug)
+    return render_template("authoring/quiz_stats.html", course=course,
+                           quizzes=course_item_statistics(db.session, course),
+                           markdown=inline_html, thresholds=THRESHOLDS, flag_labels=FLAG_LABELS)
