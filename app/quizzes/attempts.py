@@ -2,9 +2,9 @@
 
 Time limit: an attempt accepts answers until its deadline plus `GRACE` (the request in flight
 when the clock runs out). Answers that arrive later are discarded: the attempt is graded as
-submitted at the deadline with the answers saved before it ("Save answers" on the page) and is
-marked late. An attempt left open past its deadline is closed the same way the next time it is
-looked at.
+submitted at the deadline with the answers saved before it (the page saves each answer as it is
+given, or with "Save answers") and is marked late. An attempt left open past its deadline is
+closed the same way the next time it is looked at.
 
 A passed final exam is announced with `events.final_exam_passed`; certificate issuance listens
 (grading knows nothing of certificates). Functions take the database session, the acting user,
@@ -249,7 +249,7 @@ def save_answers(session: Session, user: User, attempt_id: int, answers: Mapping
     """Keep the answers given so far; past the time limit the attempt is closed instead."""
     attempt = find_attempt(session, user, attempt_id)
     if attempt.status != OPEN:
-        raise AttemptClosed(_closed_sentence(attempt))
+        raise AttemptClosed(closed_sentence(attempt))
     answers = _checked(attempt, answers)
     if _too_late(attempt, now):
         _close(session, attempt, attempt.answers or {}, CLOSED_LATE, None, now)
@@ -260,7 +260,7 @@ def save_answers(session: Session, user: User, attempt_id: int, answers: Mapping
     ).rowcount
     session.refresh(attempt)
     if not saved:
-        raise AttemptClosed(_closed_sentence(attempt))
+        raise AttemptClosed(closed_sentence(attempt))
     return attempt
 
 
@@ -334,10 +334,10 @@ def _replay(attempt: QuizAttempt, digest: str) -> SubmissionOutcome:
     """The recorded result for a repeated submission; different answers are refused."""
     if (attempt.result or {}).get("submission_digest") == digest:
         return SubmissionOutcome(attempt, replayed=True)
-    raise AttemptClosed(_closed_sentence(attempt))
+    raise AttemptClosed(closed_sentence(attempt))
 
 
-def _closed_sentence(attempt: QuizAttempt) -> str:
+def closed_sentence(attempt: QuizAttempt) -> str:
     """Why the answers of a closed attempt cannot change."""
     when = attempt.submitted_at
     stamp = f" at {when:%H:%M} UTC on {when:%d %B %Y}" if when else ""

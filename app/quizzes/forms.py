@@ -51,6 +51,11 @@ class QuestionView:
         """radio, checkbox or number."""
         return {"multiple": "checkbox", "numeric": "number"}.get(self.kind, "radio")
 
+    @property
+    def answered(self) -> bool:
+        """True when an option is ticked or a number is filled in."""
+        return self.value != "" or any(option.checked for option in self.options)
+
 
 @dataclass(frozen=True)
 class SectionView:
@@ -78,6 +83,11 @@ def question_views(public: Mapping[str, Any], answers: Mapping[str, Any],
     questions = [_question_view(number, q, answers.get(q["id"]), links)
                  for number, q in enumerate(public["questions"], start=1)]
     return _by_section(public, questions)
+
+
+def all_questions(sections: list[SectionView]) -> list[QuestionView]:
+    """The questions of every section, in page order (for the navigator and the count)."""
+    return [question for section in sections for question in section.questions]
 
 
 def _by_section(snapshot: Mapping[str, Any], questions: list) -> list[SectionView]:

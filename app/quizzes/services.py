@@ -14,8 +14,8 @@ from app.courses.standing import (
 from app.models.quizzes import FINAL_EXAM_KEY, OPEN, SUBMITTED
 from app.quizzes.attempts import (
     CLOSED_EXPIRED, CLOSED_LATE, CLOSED_ON_TIME, GRACE, Quiz, QuizOverview, SubmissionOutcome,
-    close_if_expired, feedback_allowed, find_attempt, find_quiz, quiz_overview, save_answers,
-    start_attempt, submission_digest, submit_attempt, user_attempts,
+    close_if_expired, closed_sentence, feedback_allowed, find_attempt, find_quiz, quiz_overview,
+    save_answers, start_attempt, submission_digest, submit_attempt, user_attempts,
 )
 from app.quizzes.errors import (
     AttemptClosed, AttemptNotAllowed, InvalidAnswers, QuizError, QuizNotFound, QuizUnavailable,
@@ -29,8 +29,8 @@ __all__ = [
     "SUBMITTED", "AttemptClosed", "AttemptNotAllowed", "CertificationStatus", "InvalidAnswers",
     "QuestionStatistic", "Quiz", "QuizError", "QuizNotFound", "QuizOverview",
     "QuizResultSummary", "QuizStatistics", "QuizUnavailable", "SubmissionOutcome",
-    "best_results", "certification_status", "close_if_expired", "feedback_allowed",
-    "find_attempt", "find_quiz", "passed_quiz_keys", "passed_quiz_keys_for_courses",
-    "quiz_overview", "quiz_statistics", "save_answers", "start_attempt", "submission_digest",
-    "submit_attempt", "user_attempts",
+    "best_results", "certification_status", "close_if_expired", "closed_sentence",
+    "feedback_allowed", "find_attempt", "find_quiz", "passed_quiz_keys",
+    "passed_quiz_keys_for_courses", "quiz_overview", "quiz_statistics", "save_answers",
+    "start_attempt", "submission_digest", "submit_attempt", "user_attempts",
 ]
