@@ -19,7 +19,7 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 
-from app.certificates import services, status_list
+from app.certificates import design_previews, services, status_list
 from app.certificates.badge import DEFAULT_JWT_ALGORITHM, JWT_ALGORITHMS, achievement_image_svg
 from app.certificates.did import did_document
 from app.certificates.extension import current_issuer
@@ -116,6 +116,20 @@ def certificate_page(code: str):
         has_preview=preview_available())
 
 
+@bp.route("/certificates/<code>/linkedin")
+@login_required
+def add_to_linkedin(code: str):
+    """LinkedIn's "add licence or certification" form, pre-filled: the holder's own valid
+    certificate only (a profile should never show an expired or renewed one)."""
+    certificate = _document_or_refusal(code)
+    if certificate.user_id != current_user.id:
+        abort(404, "We could not find that certificate among yours.")
+    if services.certificate_state(certificate, utcnow()) != services.VALID:
+        abort(409, f"Certificate {certificate.code} is no longer valid, so it is not offered "
+                   "for your LinkedIn profile.")
+    return redirect(services.linkedin_url(certificate, current_issuer().name), 303)
+
+
 @bp.route("/certificates/<code>/certificate.pdf")
 @login_required
 def download_pdf(code: str):
@@ -139,6 +153,23 @@ def preview_png(code: str):
     response = Response(png, mimetype="image/png")
     response.headers["Cache-Control"] = "private, max-age=86400"
     return response
+
+
+@bp.route("/certificates/<code>/thumbnail.png")
+def public_thumbnail(code: str):
+    """A small picture of a valid certificate for its public verification page; a revoked,
+    suspended, expired or superseded one is not pictured."""
+    certificate = services.find_certificate(db.session, code)
+    if certificate is None or certificate.state(utcnow()) != services.VALID:
+        abort(404, "Only a valid certificate is pictured.")
+    png = design_previews.thumbnail(certificate)
+    if png is None:
+        abort(404, "No picture is available for this certificate.")
+    response = Response(png, mimetype="image/png")
+    response.headers["Cache-Control"] = "no-cache"  # asked again once its status may change
+    response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    response.set_etag(certificate.pdf_sha256)
+    return response.make_conditional(request)
 
 
 @bp.route("/certificates/<code>/badge.json")

@@ -7,7 +7,7 @@ from flask import (
 from flask_login import current_user, login_required
 
 from app.clock import utcnow
-from app.courses import services
+from app.courses import earned, services
 from app.courses.assets import ASSET_CSP, served_content_type
 from app.courses.forms import EnrollForm, LessonCompleteForm
 from app.courses.markdown import pygments_css
@@ -59,8 +59,11 @@ def course_page(slug: str):
     user = current_user if current_user.is_authenticated else None
     progress = services.course_progress(db.session, user, course)
     capstone = services.capstone_status(db.session, user.id, course.id) if user else None
+    now = utcnow()
+    certified = earned.certified(db.session, user.id, course.id, now) if user else None
     return render_template("courses/course.html", course=course, version=course.current_version,
-                           progress=progress, form=EnrollForm(), capstone_status=capstone)
+                           progress=progress, form=EnrollForm(), capstone_status=capstone,
+                           certified=certified, now=now)
 
 
 @bp.route("/courses/<slug>/enrol", methods=["POST"])
@@ -198,4 +201,7 @@ def _highlight_stylesheet() -> str:
 def dashboard():
     """The learner's enrolled courses with progress and what to do next."""
     rows = services.dashboard_rows(db.session, current_user)
-    return render_template("courses/dashboard.html", rows=rows)
+    certificates = earned.live_certificates(db.session, current_user.id,
+                                            [row.course.id for row in rows])
+    return render_template("courses/dashboard.html", rows=rows, certificates=certificates,
+                           now=utcnow())

@@ -1,17 +1,21 @@
 """Quiz pages: overview and start, the attempt, submission, the result and trainer statistics."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from app import transactions
 from app.auth.decorators import role_required
 from app.clock import utcnow
+from app.courses import earned
 from app.courses import services as course_services
 from app.extensions import db
 from app.models import Course, QuizAttempt
 from app.models.quizzes import FINAL_EXAM_KEY
-from app.quizzes import services
-from app.quizzes.forms import answers_from_form, feedback_views, inline_html, question_views
+from app.quizzes import item_stats, services
+from app.quizzes.forms import (
+    all_questions, answers_from_form, feedback_views, inline_html, question_views,
+)
 from app.quizzes.grading import public_view
 
 bp = Blueprint("quizzes", __name__)
@@ -69,9 +73,10 @@ def attempt(attempt_id: int):
 def _render_attempt(attempt: QuizAttempt, answers: dict, errors: list[str] | None = None,
                     status: int = 200):
     public = public_view(attempt.snapshot)
+    sections = question_views(public, answers, _link_resolver(attempt))
     return render_template(
-        "quizzes/attempt.html", attempt=attempt, quiz=public,
-        sections=question_views(public, answers, _link_resolver(attempt)),
+        "quizzes/attempt.html", attempt=attempt, quiz=public, sections=sections,
+        questions=all_questions(sections), now=utcnow(),
         errors=errors or [], grace_seconds=int(services.GRACE.total_seconds()),
     ), status
 
@@ -94,7 +99,10 @@ def _posted_answers(attempt: QuizAttempt) -> dict:
 @bp.route("/attempts/<int:attempt_id>/save", methods=["POST"])
 @login_required
 def save(attempt_id: int):
-    """Keep the answers so far; the learner stays on the attempt."""
+    """Keep the answers so far; the learner stays on the attempt. The page's autosave asks
+    for JSON and gets it (see `_autosave`)."""
+    if _wants_json():
+        return _autosave(attempt_id)
     attempt = _attempt_or_404(attempt_id)
     try:
         services.save_answers(db.session, _learner(), attempt_id, _posted_answers(attempt),
@@ -107,6 +115,40 @@ def save(attempt_id: int):
         return redirect(url_for(".result", attempt_id=attempt.id), 303)
     flash("Your answers are saved. You can come back to this attempt later.", "success")
     return redirect(url_for(".attempt", attempt_id=attempt.id), 303)
+
+
+def _wants_json() -> bool:
+    """True when the request prefers JSON to a page (the attempt page's script)."""
+    return request.accept_mimetypes.best_match(["text/html", "application/json"]) \
+        == "application/json"
+
+
+def _autosave(attempt_id: int):
+    """Save for the script: 200 with the moment saved, 400 for answers that are no answers,
+    404 for an attempt that is not the learner's, 409 once the attempt is closed."""
+    now = utcnow()
+    try:
+        attempt = _attempt_or_404(attempt_id)
+        services.save_answers(db.session, _learner(), attempt_id, _posted_answers(attempt), now)
+    except services.QuizError as refusal:
+        return _json_refusal(refusal, attempt_id)
+    if attempt.status != services.OPEN:
+        transactions.keep()  # the time had run out: the grading with the saved answers stands
+        return _json_refusal(services.AttemptClosed(services.closed_sentence(attempt)),
+                             attempt_id)
+    return jsonify(saved_at=now.isoformat(timespec="seconds"),
+                   answered=len(attempt.answers or {})), 200
+
+
+def _json_refusal(refusal: services.QuizError, attempt_id: int):
+    """A refusal in the shape of the API's JSON errors, with what the script needs."""
+    extra = {}
+    if isinstance(refusal, services.InvalidAnswers):
+        extra["sentences"] = refusal.sentences
+    if isinstance(refusal, services.AttemptClosed):
+        extra["result_url"] = url_for(".result", attempt_id=attempt_id)
+    status = refusal.status_code
+    return jsonify(error={"status": status, "message": str(refusal), **extra}), status
 
 
 @bp.route("/attempts/<int:attempt_id>/submit", methods=["POST"])
@@ -149,15 +191,17 @@ def result(attempt_id: int):
     sections = feedback_views(attempt.snapshot, attempt.result or {}, _link_resolver(attempt)) \
         if feedback else []
     return render_template("quizzes/result.html", attempt=attempt, overview=overview,
-                           feedback=feedback, sections=sections, final_exam_key=FINAL_EXAM_KEY)
+                           feedback=feedback, sections=sections, final_exam_key=FINAL_EXAM_KEY,
+                           earning=earned.final_exam_earning(db.session, attempt, now))
 
 
 @bp.route("/courses/<slug>/quiz/<quiz_key>/stats")
 @role_required("trainer")
 def stats(slug: str, quiz_key: str):
-    """Attempts, pass rate and each question's share of right answers."""
+    """Attempts and pass rate; per question its choices, difficulty and discrimination."""
     course = _course_or_404(slug)
     statistics = services.quiz_statistics(db.session, course, quiz_key)  # or QuizNotFound: 404
-    stems = {q.question_id: inline_html(q.stem_md) for q in statistics.questions}
-    return render_template("quizzes/stats.html", course=course, stats=statistics, stems=stems,
-                           final_exam_key=FINAL_EXAM_KEY)
+    return render_template("quizzes/stats.html", course=course, stats=statistics,
+                           items=item_stats.quiz_item_statistics(db.session, course, quiz_key),
+                           markdown=inline_html, thresholds=item_stats.THRESHOLDS,
+                           flag_labels=item_stats.FLAG_LABELS, final_exam_key=FINAL_EXAM_KEY)
