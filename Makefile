@@ -52,9 +52,10 @@ $(AXE_CORE): package.json package-lock.json
 	npm ci --ignore-scripts --no-audit --no-fund
 	touch $@
 
-# on SQLite the suite runs in two processes (pytest-xdist, a test file per process at a time);
-# on a server database (DATABASE_URL) in one, as every test empties the same tables
-TEST_WORKERS ?= $(if $(DATABASE_URL)$(TEST_DATABASE_URL),0,2)
+# on SQLite the suite runs in three processes (pytest-xdist, a test file per process at a time:
+# one more than the cores, as the browser journeys and the mail tests spend time waiting); on a
+# server database (DATABASE_URL) in one, as every test empties the same tables
+TEST_WORKERS ?= $(if $(DATABASE_URL)$(TEST_DATABASE_URL),0,3)
 
 test: install-dev $(BROWSER_CHECKS)
 	$(BIN)/lint-imports --no-cache

@@ -33,7 +33,10 @@ from app.certificates.pdf import CertificateFacts
 from app.extensions import db as _db
 from app.extensions import limiter
 from config import TestConfig
+from tests.compiled_once import share_compiled_templates, share_url_builders
 from tests.smtp_server import SmtpServer
+
+share_url_builders()
 
 DEFAULT_PASSWORD = "Correct-Horse-42"
 _sequence = itertools.count(1)
@@ -127,6 +130,7 @@ def app(tmp_path, request, sample_certificate_pdf: SampleCertificatePdf):
     url = _database_url()
     _guard_against_real_data(url)
     app = create_app(TestConfig)
+    share_compiled_templates(app)
     app.test_client_class = IsolatedClient
     app.config.update(INSTANCE_PATH=str(tmp_path), KEYS_DIR=str(tmp_path / "keys"))
     if not _renders_real_pdfs(request):

@@ -67,14 +67,31 @@ def read_front_matter(text: str, report: Reporter) -> FrontMatter:
     return FrontMatter(data, key_lines, body, closing + 2, closing + 1, readable)
 
 
+#: libyaml's parser where PyYAML was built with it (its wheels are): the same documents, nodes
+#: and marks as the pure-Python one, several times faster
+_FastLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _load(yaml_text: str, loader_class: type) -> tuple[yaml.Node | None, Any]:
+    """The document's node (for the keys' lines) and its data, parsed once."""
+    loader = loader_class(yaml_text)
+    try:
+        node = loader.get_single_node()
+        return node, loader.construct_document(node) if node is not None else None
+    finally:
+        loader.dispose()
+
+
 def _parse_yaml(yaml_text: str, report: Reporter) -> tuple[dict[str, Any], dict[str, int]]:
     """Load a YAML mapping and the file line of each top-level key (front matter starts at line 2)."""
     try:
-        node = yaml.compose(yaml_text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(yaml_text)
-    except yaml.YAMLError as exc:
-        report.add(*_yaml_error(exc))
-        return {}, {}
+        node, data = _load(yaml_text, _FastLoader)
+    except yaml.YAMLError:
+        try:  # the pure-Python parser words its errors better: a mistake is read twice
+            node, data = _load(yaml_text, yaml.SafeLoader)
+        except yaml.YAMLError as exc:
+            report.add(*_yaml_error(exc))
+            return {}, {}
     if data is None:
         return {}, {}
     if not isinstance(data, dict) or not isinstance(node, yaml.MappingNode):

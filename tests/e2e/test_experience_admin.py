@@ -9,7 +9,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.scene import COURSE_SLUG, Account, certified_learner, log_in, new_learner
+from tests.e2e.scene import COURSE_SLUG, Account, certified_learner, new_learner, sign_in
 from tests.e2e.support import Journey, finish
 
 pytestmark = pytest.mark.browser
@@ -24,7 +24,7 @@ def test_an_admin_suspends_a_certificate_from_the_holders_account(open_journey, 
     certificate = certified_learner(live_server, HOLDER, "priya.ramanathan@northwind.example",
                                     tmp_path)
     admin = open_journey("admin-account-page", experience=True)
-    log_in(admin, live_server.admin)
+    sign_in(admin, live_server.admin)
     open_the_account(admin, certificate.learner)
     suspend_from_the_account(admin, certificate.code)
     search_the_certificates(admin, certificate.code)
@@ -35,7 +35,7 @@ def test_a_learner_reads_one_duration_for_a_course(open_journey, live_server):
     account = Account("tomas.duration@northwind.example", "Tomás Duration")
     live_server.call(lambda session: new_learner(live_server, session, account))
     learner = open_journey("admin-course-duration", experience=True)
-    log_in(learner, account)
+    sign_in(learner, account)
     page = learner.page
     with learner.step("catalogue", expect="the course card with its duration"):
         page.goto("/courses")
@@ -55,6 +55,8 @@ def open_the_account(journey: Journey, holder: Account) -> None:
     page = journey.page
     with journey.step("users", expect="the accounts, searchable"):
         page.goto("/admin/users")
+        expect(page.get_by_label("Search by name or email")).to_be_visible()
+    with journey.step("search the accounts", expect="the holder's account found"):
         page.get_by_label("Search by name or email").fill(holder.email)
         journey.click(page.get_by_role("button", name="Search"))
         expect(page.get_by_role("link", name=holder.name)).to_be_visible()

@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from app.certificates.status import revoke
-from tests.e2e.scene import certified_learner, log_in
+from tests.e2e.scene import certified_learner, sign_in
 from tests.e2e.support import DESKTOP, PHONE, Journey
 
 pytestmark = pytest.mark.browser
@@ -46,7 +46,7 @@ def test_hr_checks_a_file_of_codes_and_downloads_the_verdicts(open_journey, live
                       f"Typo Person,{mistyped(valid.code)}\n"
                       f"Nobody Known,{UNKNOWN}\n", encoding="utf-8")
 
-    log_in(journey, live_server.hr)
+    sign_in(journey, live_server.hr)
     check_the_file(journey, upload)
     only_the_revoked_rows(journey, withdrawn.code)
     download_the_verdicts(journey, valid.code, withdrawn.code)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.scene import certified_learner, log_in
+from tests.e2e.scene import certified_learner, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -14,7 +14,7 @@ pytestmark = pytest.mark.browser
 def test_templates_are_previewed_and_a_valid_certificate_is_pictured(open_journey, live_server,
                                                                       tmp_path):
     admin = open_journey("design-admin", experience=True)
-    log_in(admin, live_server.admin)
+    sign_in(admin, live_server.admin)
     page = admin.page
     with admin.step("certificate templates", expect="both designs pictured with sample data"):
         page.goto("/admin/certificates/templates")

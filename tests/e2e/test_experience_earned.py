@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.course_files import answer_attempt, answer_key
-from tests.e2e.scene import COURSE_SLUG, Account, log_in, new_learner, study
+from tests.e2e.scene import COURSE_SLUG, Account, new_learner, sign_in, study
 from tests.e2e.support import Journey
 
 pytestmark = pytest.mark.browser
@@ -30,7 +30,7 @@ def test_passing_the_final_exam_celebrates_the_certificate(open_journey, live_se
     journey = open_journey("earned", experience=True)
     journey.page.context.grant_permissions(["clipboard-read", "clipboard-write"],
                                            origin=live_server.url)
-    log_in(journey, LEARNER)
+    sign_in(journey, LEARNER)
     pass_the_final_exam(journey, answer_key(live_server.course_dir / "final-exam.md",
                                             "final-exam"))
     code = celebrated(journey)

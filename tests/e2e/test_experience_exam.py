@@ -13,7 +13,7 @@ from playwright.sync_api import Locator, Page, expect
 from app.models import QuizAttempt
 from app.models.quizzes import FINAL_EXAM_KEY
 from tests.e2e.course_files import KeyedQuestion, answer_key, normalised
-from tests.e2e.scene import COURSE_SLUG, Account, log_in, new_learner, study
+from tests.e2e.scene import COURSE_SLUG, Account, new_learner, sign_in, study
 from tests.e2e.support import Journey
 
 pytestmark = pytest.mark.browser
@@ -38,7 +38,7 @@ def test_a_learner_takes_the_timed_final_exam(open_journey, live_server):
     page.context.new_cdp_session(page).send("Emulation.setTimezoneOverride",
                                             {"timezoneId": TIME_ZONE})
     page.clock.install()  # runs with the real time until the journey moves it on
-    log_in(journey, LEARNER)
+    sign_in(journey, LEARNER)
 
     start_the_exam(journey)
     answer_two_and_come_back(journey, key, live_server)

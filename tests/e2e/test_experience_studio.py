@@ -12,7 +12,7 @@ from app.clock import utcnow
 from app.courses import services as courses
 from app.quizzes import services as quizzes
 from tests.capstone_fixtures import CAPSTONE_COURSE_TITLE
-from tests.e2e.scene import CAPSTONE_COURSE_SLUG, Account, log_in, new_learner
+from tests.e2e.scene import CAPSTONE_COURSE_SLUG, Account, new_learner, sign_in
 from tests.e2e.support import Journey
 from tests.factories import snapshot_answers
 
@@ -31,12 +31,12 @@ LEARNERS = 12
 def test_trainer_formats_compares_publishes_and_reads_quiz_statistics(open_journey, live_server):
     live_server.call(_draft_and_attempts, live_server)
     trainer = open_journey("studio-trainer", experience=True)
-    log_in(trainer, live_server.trainer)
+    sign_in(trainer, live_server.trainer)
     format_lesson(trainer)
     compare_and_publish(trainer)
     read_statistics(trainer)
     hr = open_journey("studio-hr", experience=True)
-    log_in(hr, live_server.hr)
+    sign_in(hr, live_server.hr)
     hr_statistics(hr)
     trainer.finish()
     hr.finish()
