@@ -131,7 +131,7 @@ def test_lesson_page_happy_path(client, enrolled, course):
     assert 'src="/courses/example-course/assets/okr-cycle.svg?v=1"' in article
     assert f'href="{LESSON}" aria-current="page"' in html
     assert "Mark as complete" in html and f'href="{SECOND}" rel="next"' in html
-    assert "/courses/highlight.css" in html
+    assert 'href="/static/css/highlight.' in html
     assert_no_inline_code(html)
 
 
@@ -336,12 +336,6 @@ def test_bad_asset_requests_are_404(client, course, path):
 ])
 def test_course_files_are_never_served_as_active_documents(stored, served):
     assert _served_type(stored) == served
-
-
-def test_highlight_stylesheet(client):
-    response = client.get("/courses/highlight.css")
-    assert response.status_code == 200 and response.mimetype == "text/css"
-    assert ".prose .highlight" in page(response)
 
 
 # --- dashboard ----------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from flask import url_for
 
+from app.courses.markdown import pygments_css
 from app.static_routes import HASH_LENGTH, IMMUTABLE, SHORT_CACHE, StaticFiles
 
 STATIC = Path(__file__).resolve().parent.parent / "app" / "static"
@@ -84,3 +85,10 @@ def test_a_changed_file_gets_a_new_name_when_watched(tmp_path):
     (tmp_path / "site.css").write_text("body { color: navy; margin: 0 }")
     assert files.hashed_name("site.css") != first
     assert files.resolve(first) == (files.get("site.css"), False)
+
+
+def test_the_lessons_code_stylesheet_is_the_installed_pygments_style():
+    """A Pygments upgrade that changes its classes fails here: write the file again with
+    pygments_css(".prose .highlight") from app.courses.markdown."""
+    shipped = (STATIC / "css" / "highlight.css").read_text(encoding="utf-8")
+    assert pygments_css(".prose .highlight") in shipped

@@ -104,7 +104,7 @@ def test_a_real_form_commits_once(browser, db, login_as, commits):
 
 
 def test_a_request_that_touched_nothing_commits_nothing(client, commits):
-    response = client.get("/courses/highlight.css")
+    response = client.get("/static/css/highlight.css")
     assert response.status_code == 200 and commits == []
 
 

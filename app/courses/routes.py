@@ -10,7 +10,6 @@ from app.clock import utcnow
 from app.courses import earned, services
 from app.courses.assets import ASSET_CSP, served_content_type
 from app.courses.forms import EnrollForm, LessonCompleteForm
-from app.courses.markdown import pygments_css
 from app.extensions import db
 from app.models import Course
 from app.routing import bounded_int
@@ -180,20 +179,6 @@ def _served_type(content_type: str) -> str:
     if any(marker in content_type for marker in ACTIVE_TYPE_MARKERS):
         return "application/octet-stream"
     return content_type
-
-
-@bp.route("/courses/highlight.css")
-def highlight_css():
-    """The stylesheet for highlighted code blocks in lessons."""
-    response = Response(_highlight_stylesheet(), mimetype="text/css")
-    response.headers["Cache-Control"] = "public, max-age=86400"
-    response.add_etag()
-    return response.make_conditional(request)
-
-
-def _highlight_stylesheet() -> str:
-    """Pygments' class-based styles, scoped to lesson code blocks."""
-    return pygments_css(".prose .highlight")
 
 
 @bp.route("/dashboard/learning")

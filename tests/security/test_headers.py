@@ -8,7 +8,7 @@ from app.authoring import services as studio
 from config import ProductionConfig, TestConfig
 
 #: Responses that are the same for everybody and may sit in shared caches.
-PUBLIC_ENDPOINTS = {"static", "courses.asset", "courses.highlight_css", "certificates.jwks",
+PUBLIC_ENDPOINTS = {"static", "courses.asset", "certificates.jwks",
                     "certificates.root_ca", "verify.openapi", "certificates.public_key",
                     "certificates.did_json", "certificates.achievement_image",
                     "certificates.status_list_credential"}
