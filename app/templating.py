@@ -8,8 +8,9 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Literal
 
-from flask import Flask
+from flask import Flask, current_app
 
+from app.auth.passwords import PasswordRule, password_rules
 from app.courses.catalogue import duration
 from app.courses.routes import quiz_url
 from app.dates import long_date, short_date
@@ -66,10 +67,15 @@ _STYLES: dict[str, Callable[[date], str]] = {
 }
 
 
+def new_password_rules() -> tuple[PasswordRule, ...]:
+    """The password policy's rules, for the checklist under every new-password field."""
+    return password_rules(current_app.config["PASSWORD_MIN_LENGTH"])
+
+
 def init_templating(app: Flask) -> None:
     """Register the globals and filters every template may use."""
     app.jinja_env.globals.update(nav_items=nav_items, url_for_page=url_for_page,
-                                 quiz_url=quiz_url)
+                                 quiz_url=quiz_url, new_password_rules=new_password_rules)
     app.jinja_env.filters["when"] = when
     app.jinja_env.filters["duration"] = duration
     init_static_files(app)  # url_for('static', ...) builds content-hashed names
