@@ -351,3 +351,29 @@ def test_an_overlong_verify_address_breaks_only_after_a_slash(keyring, renderer,
     text = run_tool("pdftotext", path, "-").stdout
     assert facts.payload.verify_url in re.sub(r"/\n+", "/", text)
     assert len(reader(path.read_bytes()).pages) == 1
+
+
+# --- the second design is the same archival record ------------------------------------------------
+
+def test_the_modern_design_is_the_same_archival_record(renderer, facts, pki, tmp_path,
+                                                      unsigned_pdf):
+    """PDF/A-3b, fonts embedded, tagged, the credential attached, whole-file signature and text
+    that reads whole: what the tests above hold for the classic design."""
+    unsigned = renderer.render(facts, "modern")
+    signed = PdfSigner(pki).sign(unsigned)
+    path = tmp_path / "modern.pdf"
+    path.write_bytes(signed)
+    pdf = reader(signed)
+    catalog = pdf.trailer["/Root"]
+    xmp = xmp_properties(pdf)
+    assert (xmp[XMP_NAMES["pdfaid:part"]], xmp[XMP_NAMES["pdfaid:conformance"]]) == ("3", "B")
+    assert signed.startswith(b"%PDF-1.7\n") and "/StructTreeRoot" in catalog
+    assert set(pdf.attachments) == set(reader(unsigned_pdf).attachments) and len(pdf.pages) == 1
+    for font in fonts_of(pdf.pages[0]["/Resources"]):
+        described = font["/DescendantFonts"][0].get_object() if "/DescendantFonts" in font else font
+        assert {"/FontFile", "/FontFile2", "/FontFile3"} & set(described["/FontDescriptor"])
+    report = run_tool("pdfsig", path).stdout
+    assert "Signature is Valid." in report and "Total document signed" in report
+    assert run_tool("qpdf", "--check", path).returncode == 0
+    lines = [line.strip() for line in run_tool("pdftotext", path, "-").stdout.splitlines()]
+    assert CODE in " ".join(lines) and facts.payload.verify_url in " ".join(lines)
