@@ -35,7 +35,7 @@ SECRET = os.environ.get("SECRET_KEY", "")
 
 
 def create_app() -> Flask:
-    from app.courses.catalogue import LessonRef, ModuleRef
+    from app.courses.catalogue import LessonRef, ModuleRef, duration
     from app.courses.progress import build_progress
     from app.dates import long_date
     from app.navigation import nav_items, url_for_page
@@ -53,6 +53,7 @@ def create_app() -> Flask:
     bare.jinja_env.globals.update(nav_items=nav_items, url_for_page=url_for_page,
                                   quiz_url=_quiz_url, csrf_token=generate_csrf)
     bare.jinja_env.filters["when"] = when
+    bare.jinja_env.filters["duration"] = duration
     bare.context_processor(lambda: {"current_user": g.get("_login_user")})
     outlines: dict[tuple[int, str], tuple] = {}
     keys = _public_keys()

@@ -16,7 +16,7 @@ from app.certificates import design_previews, services
 from app.certificates.admin_search import search_certificates
 from app.certificates.extension import current_issuer
 from app.certificates.pdf import DEFAULT_TEMPLATE
-from app.certificates.routes import bp, preview_available
+from app.certificates.routes import bp
 from app.clock import utcnow
 from app.extensions import db
 from app.models import Certificate
@@ -126,7 +126,7 @@ def admin_templates():
     """Every certificate template a course may choose, each pictured with sample data."""
     names = design_previews.template_names(current_issuer().settings.templates_dir)
     return render_template("certificates/design_templates.html", names=names,
-                           default_template=DEFAULT_TEMPLATE, has_preview=preview_available())
+                           default_template=DEFAULT_TEMPLATE, has_preview=design_previews.can_draw())
 
 
 @bp.route("/admin/certificates/templates/<template>/sample.png")

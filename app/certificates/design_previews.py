@@ -1,5 +1,5 @@
-"""Pictures of certificates: the public thumbnail of a valid certificate, and each template
-filled with sample data for administrators.
+"""Pictures of certificates: the holder's preview, the public thumbnail of a valid certificate,
+and each template filled with sample data for administrators.
 
 Pictures are drawn from PDFs with poppler's pdftoppm and kept in memory: an issued PDF never
 changes, and a template's sample is drawn again only when a file of its folder changes.
@@ -18,11 +18,12 @@ from app.certificates.design import ACADEMY_SIGNATORY_FILE, preview_facts
 from app.certificates.pdf import CertificateRenderer, CertificateTemplateError
 from app.models import Certificate
 
+PREVIEW_WIDTH_PX = 1200
 THUMBNAIL_WIDTH_PX = 640
 SAMPLE_WIDTH_PX = 1200
 
-__all__ = ["CertificateTemplateError", "sample_pdf", "sample_picture", "template_names",
-           "thumbnail"]
+__all__ = ["CertificateTemplateError", "can_draw", "preview", "sample_pdf", "sample_picture",
+           "template_names", "thumbnail"]
 
 
 class _Pictures:
@@ -47,6 +48,7 @@ class _Pictures:
         return png
 
 
+_previews = _Pictures(256)
 _thumbnails = _Pictures(256)
 _samples = _Pictures(16)
 _renderers: dict[tuple[Path, str, int], CertificateRenderer] = {}
@@ -54,6 +56,11 @@ _render_lock = threading.Lock()
 # WeasyPrint's font configuration cleans up in __del__, which fails once the interpreter has torn
 # its modules down; release the renderers while everything still exists.
 atexit.register(_renderers.clear)
+
+
+def can_draw() -> bool:
+    """True when poppler's pdftoppm can draw pictures on this host."""
+    return shutil.which("pdftoppm") is not None
 
 
 def draw_first_page(pdf: bytes, width: int) -> bytes | None:
@@ -66,6 +73,12 @@ def draw_first_page(pdf: bytes, width: int) -> bytes | None:
          "-scale-to-x", str(width), "-scale-to-y", "-1", "-"],
         input=pdf, capture_output=True, timeout=20, check=False)
     return result.stdout if result.returncode == 0 and result.stdout else None
+
+
+def preview(certificate: Certificate) -> bytes | None:
+    """The holder's picture of their certificate's page, drawn from its stored PDF."""
+    return _previews.get(certificate.pdf_sha256,
+                         lambda: draw_first_page(certificate.pdf, PREVIEW_WIDTH_PX))
 
 
 def thumbnail(certificate: Certificate) -> bytes | None:

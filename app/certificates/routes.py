@@ -6,10 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import shutil
-import subprocess  # nosec B404: runs poppler's pdftoppm only, with a fixed argument list
-import threading
-from collections import OrderedDict
 
 from flask import (
     Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, send_file,
@@ -31,7 +27,6 @@ from app.models import Certificate, Course
 
 bp = Blueprint("certificates", __name__)
 
-PREVIEW_WIDTH_PX = 1200
 PRIVATE_CACHE = "private, max-age=300"
 
 
@@ -113,7 +108,7 @@ def certificate_page(code: str):
         renewed_by=services.renewed_by(db.session, certificate),
         renewal_opens_at=services.renewal_opens_at(certificate),
         public_reason=services.public_reason_text(certificate.public_reason),
-        has_preview=preview_available())
+        has_preview=design_previews.can_draw())
 
 
 @bp.route("/certificates/<code>/linkedin")
@@ -147,7 +142,7 @@ def download_pdf(code: str):
 def preview_png(code: str):
     """A picture of the certificate's page, drawn from the stored PDF."""
     certificate = _document_or_refusal(code)
-    png = _previews.get(certificate.pdf_sha256, lambda: certificate.pdf)
+    png = design_previews.preview(certificate)
     if png is None:
         abort(404, "No preview is available for this certificate.")
     response = Response(png, mimetype="image/png")
@@ -239,49 +234,6 @@ def root_ca():
     return Response(pem, mimetype="application/x-pem-file", headers={
         "Content-Disposition": 'attachment; filename="okr-academy-root-ca.pem"',
         "Cache-Control": "public, max-age=3600"})
-
-
-# --- page previews ------------------------------------------------------------------------
-
-def preview_available() -> bool:
-    """True when poppler's pdftoppm can draw previews on this host."""
-    return shutil.which("pdftoppm") is not None
-
-
-class _PreviewCache:
-    """PNG previews of page 1 by PDF SHA-256; an issued PDF never changes, so neither do they."""
-
-    def __init__(self, size: int = 256) -> None:
-        self._items: OrderedDict[str, bytes] = OrderedDict()
-        self._size = size
-        self._lock = threading.Lock()
-
-    def get(self, sha256: str, load_pdf) -> bytes | None:
-        with self._lock:
-            if sha256 in self._items:
-                self._items.move_to_end(sha256)
-                return self._items[sha256]
-        png = _draw_first_page(load_pdf())
-        if png is not None:
-            with self._lock:
-                self._items[sha256] = png
-                while len(self._items) > self._size:
-                    self._items.popitem(last=False)
-        return png
-
-
-def _draw_first_page(pdf: bytes) -> bytes | None:
-    pdftoppm = shutil.which("pdftoppm")
-    if pdftoppm is None:
-        return None
-    result = subprocess.run(  # nosec B603: fixed arguments, no shell; the PDF goes to stdin
-        [pdftoppm, "-png", "-singlefile", "-f", "1", "-l", "1",
-         "-scale-to-x", str(PREVIEW_WIDTH_PX), "-scale-to-y", "-1", "-"],
-        input=pdf, capture_output=True, timeout=20, check=False)
-    return result.stdout if result.returncode == 0 and result.stdout else None
-
-
-_previews = _PreviewCache()
 
 
 # --- Open Badges: one key per URL, the issuer's DID document, achievement images ------------

@@ -29,22 +29,6 @@ class QuizResultSummary:
 
 
 @dataclass(frozen=True)
-class QuestionStatistic:
-    """How often one question was answered right."""
-
-    question_id: str
-    stem_md: str
-    section_id: str | None
-    answered: int
-    right: int
-
-    @property
-    def share_right(self) -> float:
-        """Share of the attempts that drew this question and got it fully right (0..1)."""
-        return self.right / self.answered if self.answered else 0.0
-
-
-@dataclass(frozen=True)
 class QuizStatistics:
     """A trainer's view of one quiz over every submitted attempt."""
 
@@ -54,7 +38,6 @@ class QuizStatistics:
     learners: int
     passed_attempts: int
     average_score: float | None
-    questions: list[QuestionStatistic]
 
     @property
     def pass_rate(self) -> float | None:
@@ -96,7 +79,8 @@ def _quiz_titles(course: Course) -> dict[str, str]:
 # Statistics for trainers
 
 def quiz_statistics(session: Session, course: Course, quiz_key: str) -> QuizStatistics:
-    """Attempts, pass rate and each question's share of right answers, over submitted attempts."""
+    """Attempts, learners, pass rate and average score over submitted attempts (each question's
+    figures: :mod:`app.quizzes.item_stats`)."""
     attempts = list(session.scalars(
         select(QuizAttempt)
         .where(QuizAttempt.course_id == course.id, QuizAttempt.quiz_key == quiz_key,
@@ -113,21 +97,4 @@ def quiz_statistics(session: Session, course: Course, quiz_key: str) -> QuizStat
         learners=len({a.user_id for a in attempts}),
         passed_attempts=sum(bool(a.passed) for a in attempts),
         average_score=round(sum(scores) / len(scores), 2) if scores else None,
-        questions=_question_statistics(attempts),
     )
-
-
-def _question_statistics(attempts: list[QuizAttempt]) -> list[QuestionStatistic]:
-    """Per question id: times drawn and times right, hardest first (stem from the latest draw)."""
-    tally: dict[str, list[int]] = {}
-    stems: dict[str, tuple[str, str | None]] = {}
-    for attempt in attempts:
-        for question in attempt.snapshot["questions"]:
-            stems[question["id"]] = (question["stem_md"], question.get("section_id"))
-        for outcome in (attempt.result or {}).get("per_question", []):
-            counts = tally.setdefault(outcome["question_id"], [0, 0])
-            counts[0] += 1
-            counts[1] += bool(outcome["correct"])
-    stats = [QuestionStatistic(qid, *stems.get(qid, (qid, None)), answered, right)
-             for qid, (answered, right) in tally.items()]
-    return sorted(stats, key=lambda s: (s.share_right, s.question_id))

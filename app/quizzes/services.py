@@ -21,13 +21,13 @@ from app.quizzes.errors import (
     AttemptClosed, AttemptNotAllowed, InvalidAnswers, QuizError, QuizNotFound, QuizUnavailable,
 )
 from app.quizzes.results import (
-    QuestionStatistic, QuizResultSummary, QuizStatistics, best_results, quiz_statistics,
+    QuizResultSummary, QuizStatistics, best_results, quiz_statistics,
 )
 
 __all__ = [
     "CLOSED_EXPIRED", "CLOSED_LATE", "CLOSED_ON_TIME", "FINAL_EXAM_KEY", "GRACE", "OPEN",
     "SUBMITTED", "AttemptClosed", "AttemptNotAllowed", "CertificationStatus", "InvalidAnswers",
-    "QuestionStatistic", "Quiz", "QuizError", "QuizNotFound", "QuizOverview",
+    "Quiz", "QuizError", "QuizNotFound", "QuizOverview",
     "QuizResultSummary", "QuizStatistics", "QuizUnavailable", "SubmissionOutcome",
     "best_results", "certification_status", "close_if_expired", "closed_sentence",
     "feedback_allowed", "find_attempt", "find_quiz", "passed_quiz_keys",
