@@ -81,3 +81,14 @@ def test_the_lines_are_written_after_the_request_has_let_go_of_its_objects(db, o
     db.session.remove()  # as at the end of the request, before the body is written
     names = [row[0] for row in csv.reader(io.StringIO("".join(lines)[1:]))][1:]
     assert names == ["'=Ivy Idle", "Ada Certified", "Eve Expiring", "Hal Halfway"]
+
+
+def test_a_batch_lets_go_of_the_certificates_it_read(db, org, people, monkeypatch):
+    from app.models import Certificate
+
+    monkeypatch.setattr(export, "BATCH", 1)
+    lines = export.export_lines(db.session, org, NOW, services.DashboardQuery())
+    held = []
+    for _ in lines:
+        held.append(sum(isinstance(item, Certificate) for item in db.session.identity_map.values()))
+    assert max(held) == 0 and len(held) == 5  # the header and four learners

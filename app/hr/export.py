@@ -16,7 +16,7 @@ from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import Session, scoped_session
 
 from app.hr import services
-from app.models import Organisation, User
+from app.models import Certificate, Organisation, User
 from app.verify.spreadsheets import safe_cell
 
 #: learners read, turned into rows and written per batch
@@ -53,8 +53,17 @@ def _row_batches(session: Session, org: Organisation, now: datetime,
             services.organisation_rows(session, org, now, learner_ids=learner_ids), query)
         rows.sort(key=lambda row: row.course_title or "", reverse=query.descending)
         rows.sort(key=lambda row: position[row.learner_id])
+        _let_go_of_certificates(session)
         if rows:
             yield rows
+
+
+def _let_go_of_certificates(session: Session | scoped_session) -> None:
+    """The rows hold plain values: the certificates a batch loaded leave the session, which
+    would otherwise keep every one of them until the export ends."""
+    loaded = [item for item in session.identity_map.values() if isinstance(item, Certificate)]
+    for certificate in loaded:
+        session.expunge(certificate)
 
 
 def _learner_batches(session: Session, org: Organisation, *,
