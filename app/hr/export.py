@@ -50,19 +50,22 @@ def _row_batches(session: Session, org: Organisation, now: datetime,
         return
     for learner_ids in _learner_batches(session, org, descending=query.descending):
         position = {learner: index for index, learner in enumerate(learner_ids)}
+        held_before = set(session.identity_map.keys())
         rows = services.filter_rows(
             services.organisation_rows(session, org, now, learner_ids=learner_ids), query)
         rows.sort(key=lambda row: row.course_title or "", reverse=query.descending)
         rows.sort(key=lambda row: position[row.learner_id])
-        _let_go_of_certificates(session)
+        _let_go_of_certificates(session, held_before)
         if rows:
             yield rows
 
 
-def _let_go_of_certificates(session: Session | scoped_session) -> None:
+def _let_go_of_certificates(session: Session | scoped_session, held_before: set) -> None:
     """The rows hold plain values: the certificates a batch loaded leave the session, which
-    would otherwise keep every one of them until the export ends."""
-    loaded = [item for item in session.identity_map.values() if isinstance(item, Certificate)]
+    would otherwise keep every one of them until the export ends (what the session held before
+    the batch stays)."""
+    loaded = [item for key, item in session.identity_map.items()
+              if key not in held_before and isinstance(item, Certificate)]
     for certificate in loaded:
         session.expunge(certificate)
 
