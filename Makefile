@@ -6,7 +6,8 @@ export FLASK_APP := app
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install install-dev migrate courses demo bench soak serve clean
+.PHONY: run test install install-dev migrate courses demo bench soak serve clean translations \
+	translations-extract translations-update
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,8 +21,25 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/.installed
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@
 
-install: $(VENV)/.installed
-install-dev: $(VENV)/.installed-dev
+install: $(VENV)/.installed translations
+install-dev: $(VENV)/.installed-dev translations
+
+# the interface's languages: app/translations/<language>/LC_MESSAGES/messages.po, compiled here
+# (the .mo files are built, not kept); after changing strings in the code: translations-extract,
+# then translations-update, then translate what is new in each messages.po
+CATALOGUES := $(wildcard app/translations/*/LC_MESSAGES/messages.po)
+translations: $(CATALOGUES:.po=.mo)
+
+app/translations/%/LC_MESSAGES/messages.mo: app/translations/%/LC_MESSAGES/messages.po $(VENV)/.installed
+	$(BIN)/pybabel compile --statistics -i $< -o $@
+
+translations-extract: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg --sort-by-file --no-wrap -k _l -k lazy_gettext -k lazy_ngettext:1,2 \
+		-o app/translations/messages.pot .
+
+translations-update: $(VENV)/.installed
+	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --no-wrap \
+		--no-fuzzy-matching --ignore-obsolete
 
 migrate: install
 	$(BIN)/flask db upgrade

@@ -24,18 +24,22 @@ def create_app(config: type[Config] | dict | None = None, overrides: dict | None
     register_commands(app)
     register_receivers()
     register_jobs(app)
+    from app.i18n import init_i18n
     from app.security import init_security, trust_proxies
     from app.templating import init_templating
     from app.transactions import init_transactions
 
     init_security(app)
     trust_proxies(app)
+    init_i18n(app)
     init_templating(app)
     init_transactions(app)  # after the others: a 409 it answers still gets their headers
     return app
 
 
 def register_extensions(app: Flask) -> None:
+    from flask_babel import lazy_gettext as _l
+
     from app.auth.logins import user_for_login
     from app.clock import utcnow
     from app import models  # noqa: F401  (registers the tables on the metadata)
@@ -48,7 +52,8 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
-    login_manager.login_message = "Please log in to continue."
+    login_manager.login_message = _l("Please log in to continue.")
+    login_manager.localize_callback = str  # flashed as the page's language, a plain string
     login_manager.login_message_category = "info"
     init_certificates(app)
 

@@ -8,6 +8,7 @@ from typing import TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 from flask import Flask, current_app, flash, g, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -57,8 +58,8 @@ def init_error_pages(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
-        return error_response(400, "Your form expired or was not sent from this site. "
-                                   "Please reload the page and try again.")
+        return error_response(400, _("Your form expired or was not sent from this site. "
+                                     "Please reload the page and try again."))
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):

@@ -3,17 +3,18 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from flask import request, url_for
+from flask_babel import LazyString, lazy_gettext as _l
 from flask_login import current_user
 
 #: (endpoint, label, roles that see it; None = everybody, "anonymous" = logged out only)
 NAV = (
-    ("main.dashboard", "My learning", ("learner",)),
-    ("courses.catalogue", "Courses", None),
-    ("certificates.mine", "My certificates", ("learner",)),
-    ("authoring.index", "Studio", ("trainer",)),
-    ("hr.dashboard", "HR", ("hr",)),
-    ("verify.verify_form", "Verify", None),
-    ("admin.index", "Admin", ("admin",)),
+    ("main.dashboard", _l("My learning"), ("learner",)),
+    ("courses.catalogue", _l("Courses"), None),
+    ("certificates.mine", _l("My certificates"), ("learner",)),
+    ("authoring.index", _l("Studio"), ("trainer",)),
+    ("hr.dashboard", _l("HR"), ("hr",)),
+    ("verify.verify_form", _l("Verify"), None),
+    ("admin.index", _l("Admin"), ("admin",)),
 )
 
 
@@ -42,7 +43,7 @@ class NavItem:
     """One link of the main navigation."""
 
     url: str
-    label: str
+    label: str | LazyString
     active: bool
 
 

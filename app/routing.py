@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from urllib.parse import urlsplit
 
 from werkzeug.routing import IntegerConverter
 
@@ -42,3 +43,18 @@ def bounded_int(args: Mapping[str, str], name: str, default: int | None = None, 
 def page_number(args: Mapping[str, str]) -> int:
     """The `page` query argument of a listing: 1 to MAX_PAGE, 1 when absent or malformed."""
     return bounded_int(args, "page", 1, minimum=1, maximum=MAX_PAGE)
+
+
+def local_path(target: str | None) -> str | None:
+    """`target` when it is a path on this site (a safe place to send someone back to), else None.
+
+    Browsers read a backslash as a slash and drop tabs and newlines, so "/\\evil.example" and
+    "/<tab>/evil.example" lead to another site: they are refused with every other scheme, host
+    and control character."""
+    if not target or len(target) > 2000:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or "\\" in target \
+            or target.startswith("//") or any(ord(char) < 32 or ord(char) == 127 for char in target):
+        return None
+    return target

@@ -5,10 +5,12 @@ Every Jinja global and filter of the app is registered here, once, by `init_temp
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from typing import Literal
 
-from flask import Flask, current_app
+from babel.dates import format_date, format_skeleton, format_time
+from flask import Flask, current_app, has_app_context, has_request_context
+from flask_babel import get_locale, get_timezone
 
 from app.auth.passwords import PasswordRule, password_rules
 from app.courses.catalogue import duration
@@ -26,7 +28,8 @@ def when(moment: date | datetime | None, style: DateStyle = "datetime", fallback
     Styles: `date` "5 December 2026", `short_date` "5 Dec 2026", `datetime`
     "5 Dec 2026, 14:05 UTC", `time` "14:05 UTC", `iso` for `<time datetime>` attributes.
     Moments print in UTC; a naive datetime is read as UTC, as the database columns store it.
-    Templates name only the style, so a locale-aware body can replace this one unchanged.
+    A page in another language, or for a reader with a time zone, prints the same styles in
+    that language's own patterns and that time zone.
     """
     if moment is None:
         return fallback
@@ -35,7 +38,43 @@ def when(moment: date | datetime | None, style: DateStyle = "datetime", fallback
     except KeyError:
         raise ValueError(f"unknown date style {style!r}; use one of {', '.join(_STYLES)}") \
             from None
+    language, zone = _reader()
+    if style != "iso" and (language != "en" or zone is not None):
+        return _localised(_in_zone(moment, zone or UTC), style, language)
     return formatter(_in_utc(moment))
+
+
+def _reader() -> tuple[str, tzinfo | None]:
+    """The page's language and, when it is not UTC, the reader's time zone. Outside a request
+    (a mail written by a job) the language is the one forced for the recipient, in UTC."""
+    if not has_app_context():
+        return "en", None
+    locale = get_locale()
+    language = locale.language if locale else "en"
+    if not has_request_context():
+        return language, None
+    zone = get_timezone()
+    name = getattr(zone, "zone", None) or str(zone or "UTC")
+    return language, (None if name == "UTC" else zone)
+
+
+def _in_zone(moment: date | datetime, zone: tzinfo) -> date | datetime:
+    if not isinstance(moment, datetime):
+        return moment
+    return _in_utc(moment).astimezone(zone)
+
+
+def _localised(moment: date | datetime, style: DateStyle, language: str) -> str:
+    """The style in the reader's language (Babel's patterns) and time zone."""
+    day = moment.date() if isinstance(moment, datetime) else moment
+    if style == "date":
+        return format_date(day, "long", locale=language)
+    if style == "short_date":
+        return format_skeleton("yMMMd", day, locale=language)
+    if not isinstance(moment, datetime):
+        raise TypeError(f"{moment!r} is a day without a time of day")
+    time = f"{format_time(moment, 'HH:mm', locale=language)} {moment.tzname()}"
+    return time if style == "time" else f"{format_skeleton('yMMMd', day, locale=language)}, {time}"
 
 
 def _in_utc(moment: date | datetime) -> date | datetime:

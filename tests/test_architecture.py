@@ -17,7 +17,7 @@ EDGE_NAMES = {"routes", "cli", "receivers", "forms", "decorators", "extension", 
 EDGE_MODULES = {"app/__init__.py", "app/errors.py", "app/error_responses.py",
                 "app/transactions.py", "app/security.py", "app/routing.py",
                 "app/navigation.py", "app/templating.py", "app/cli.py", "app/extensions.py",
-                "app/jobs.py"}
+                "app/jobs.py", "app/i18n.py"}
 REQUEST_GLOBALS = re.compile(
     r"^\s*from flask(_login)? import [^\n]*\b(current_app|request|g|current_user|session)\b",
     re.MULTILINE)

@@ -1,4 +1,5 @@
 """Account forms."""
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
@@ -11,14 +12,14 @@ def strip(value):
 
 
 class RegistrationForm(FlaskForm):
-    name = StringField("Full name",
+    name = StringField(_l("Full name"),
                        validators=[DataRequired(), Length(min=2, max=120)])
-    email = EmailField("Work email", filters=[strip], validators=[DataRequired(), Email(), Length(max=254)])
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=256)])
-    confirm = PasswordField("Repeat password", validators=[
-        DataRequired(), EqualTo("password", message="The two passwords differ.")])
+    email = EmailField(_l("Work email"), filters=[strip], validators=[DataRequired(), Email(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=256)])
+    confirm = PasswordField(_l("Repeat password"), validators=[
+        DataRequired(), EqualTo("password", message=_l("The two passwords differ."))])
     invite = HiddenField()
-    submit = SubmitField("Create account")
+    submit = SubmitField(_l("Create account"))
 
     def __init__(self, *args, min_length: int, **kwargs):
         super().__init__(*args, **kwargs)
@@ -33,52 +34,52 @@ class RegistrationForm(FlaskForm):
                               name=self.name.data or "")
         self.broken_rules = {rule.key for rule, _ in broken}
         if broken:
-            raise ValidationError(" ".join(problem for _, problem in broken))
+            raise ValidationError(" ".join(str(problem) for _, problem in broken))
 
 
 class LoginForm(FlaskForm):
-    email = EmailField("Email", filters=[strip], validators=[DataRequired(), Email(), Length(max=254)])
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=256)])
-    remember = BooleanField("Keep me logged in on this device")
-    submit = SubmitField("Log in")
+    email = EmailField(_l("Email"), filters=[strip], validators=[DataRequired(), Email(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=256)])
+    remember = BooleanField(_l("Keep me logged in on this device"))
+    submit = SubmitField(_l("Log in"))
 
 
 class ProfileForm(FlaskForm):
-    name = StringField("Name as it should appear on your certificate",
+    name = StringField(_l("Name as it should appear on your certificate"),
                        validators=[DataRequired(), Length(min=2, max=120)])
-    submit = SubmitField("Save profile")
+    submit = SubmitField(_l("Save profile"))
 
 
 class ChangePasswordForm(FlaskForm):
-    current_password = PasswordField("Current password", validators=[DataRequired()])
-    new_password = PasswordField("New password", validators=[DataRequired(), Length(max=256)])
-    confirm = PasswordField("Repeat new password", validators=[
-        DataRequired(), EqualTo("new_password", message="The two passwords differ.")])
-    submit = SubmitField("Change password")
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
+    new_password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=256)])
+    confirm = PasswordField(_l("Repeat new password"), validators=[
+        DataRequired(), EqualTo("new_password", message=_l("The two passwords differ."))])
+    submit = SubmitField(_l("Change password"))
 
 
 class LogoutForm(FlaskForm):
-    submit = SubmitField("Log out")
+    submit = SubmitField(_l("Log out"))
 
 
 class ForgotPasswordForm(FlaskForm):
-    email = EmailField("Email", filters=[strip], validators=[DataRequired(), Email(), Length(max=254)])
-    submit = SubmitField("Send me a link")
+    email = EmailField(_l("Email"), filters=[strip], validators=[DataRequired(), Email(), Length(max=254)])
+    submit = SubmitField(_l("Send me a link"))
 
 
 class ResetPasswordForm(FlaskForm):
-    password = PasswordField("New password", validators=[DataRequired(), Length(max=256)])
-    confirm = PasswordField("Repeat new password", validators=[
-        DataRequired(), EqualTo("password", message="The two passwords differ.")])
-    submit = SubmitField("Set new password")
+    password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=256)])
+    confirm = PasswordField(_l("Repeat new password"), validators=[
+        DataRequired(), EqualTo("password", message=_l("The two passwords differ."))])
+    submit = SubmitField(_l("Set new password"))
 
 
 class ConfirmEmailForm(FlaskForm):
-    submit = SubmitField("Confirm this address")
+    submit = SubmitField(_l("Confirm this address"))
 
 
 class ChangeEmailForm(FlaskForm):
-    new_email = EmailField("New email address", filters=[strip],
+    new_email = EmailField(_l("New email address"), filters=[strip],
                            validators=[DataRequired(), Email(), Length(max=254)])
-    current_password = PasswordField("Current password", validators=[DataRequired()])
-    submit = SubmitField("Change address")
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
+    submit = SubmitField(_l("Change address"))

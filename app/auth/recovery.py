@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from app import events
 from app.audit import record
 from app.auth.logins import end_all_logins
-from app.auth.passwords import hash_password, password_problems
+from app.auth.passwords import hash_password, password_problems, sentences
 from app.auth.services import AccountError, PasswordPolicy, find_user_by_email
 from app.auth.tokens import password_fingerprint, read_password_reset_token
 from app.models import User
@@ -68,6 +68,6 @@ def _replace_password(session: Session, user: User, new: str, policy: PasswordPo
     problems = password_problems(new, min_length=policy.min_length, email=user.email,
                                  name=user.name)
     if problems:
-        raise AccountError(" ".join(problems), "password")
+        raise AccountError(sentences(problems), "password")
     user.password_hash = hash_password(new, policy.hasher)
     return end_all_logins(session, user, now)

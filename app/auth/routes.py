@@ -1,11 +1,11 @@
 """Registration, login, logout, profile, password, a forgotten password and the address."""
 from datetime import timedelta
-from urllib.parse import urlsplit
 
 from flask import (
     Blueprint, Response, after_this_request, current_app, flash, redirect, render_template,
     request, url_for,
 )
+from flask_babel import gettext as _, lazy_gettext as _l, ngettext
 from flask_login import current_user, login_required, login_user, logout_user
 
 from app.auth import addresses, recovery, services, throttle
@@ -16,6 +16,7 @@ from app.auth.forms import (
     LogoutForm, ProfileForm, RegistrationForm, ResetPasswordForm,
 )
 from app.clock import utcnow
+from app.routing import local_path
 from app.extensions import client_address, db, limiter
 from app.navigation import home_url
 
@@ -23,13 +24,13 @@ bp = Blueprint("auth", __name__)
 
 #: the answer to every registration that passes the form's rules, whether or not the email was
 #: free: telling the two apart would tell anyone who has an account
-REGISTERED = ("Thank you. Check your inbox to confirm your address: we sent you a mail. If no "
-              "account used this email before, your account is ready: log in with the password "
-              "you chose. If one did, the mail tells you how to log in to it.")
+REGISTERED = _l("Thank you. Check your inbox to confirm your address: we sent you a mail. If no "
+                "account used this email before, your account is ready: log in with the password "
+                "you chose. If one did, the mail tells you how to log in to it.")
 #: the answer to every password reset request, whether or not an account uses the address
-RESET_SENT = ("If an account uses this address, we sent a link to it to choose a new password. "
-              "The link works for one hour. Nothing arrived? Look in your spam folder, or ask "
-              "again in a few minutes.")
+RESET_SENT = _l("If an account uses this address, we sent a link to it to choose a new password. "
+                "The link works for one hour. Nothing arrived? Look in your spam folder, or ask "
+                "again in a few minutes.")
 
 
 def _policy():
@@ -46,8 +47,8 @@ def register():
     form = RegistrationForm(invite=request.args.get("invite", ""), min_length=_policy().min_length)
     org = services.organisation_by_invite(db.session, form.invite.data)
     if form.invite.data and org is None:
-        flash("This invitation link is not valid any more; you can still register on your own.",
-              "warning")
+        flash(_("This invitation link is not valid any more; you can still register on your "
+                "own."), "warning")
         form.invite.data = ""
     if form.validate_on_submit():
         try:
@@ -56,8 +57,8 @@ def register():
         except services.AccountError as error:
             getattr(form, error.field or "email").errors.append(str(error))  # a 400
         else:
-            flash(REGISTERED, "success")
-            return redirect(url_for("auth.login", next=_safe_next(request.args.get("next"))))
+            flash(str(REGISTERED), "success")
+            return redirect(url_for("auth.login", next=local_path(request.args.get("next"))))
     status = 400 if form.errors else 200
     return render_template("auth/register.html", form=form, organisation=org), status
 
@@ -68,18 +69,18 @@ def login():
     """Log in with email and password, then go where the login page was asked for, or to the
     home of the person's role."""
     if current_user.is_authenticated:
-        return redirect(_safe_next(request.args.get("next")) or home_url(current_user))
+        return redirect(local_path(request.args.get("next")) or home_url(current_user))
     form = LoginForm()
     if form.validate_on_submit():
         attempt = _reserve_password_check(form.email.data)  # before the hash: LoginThrottled
         user = services.authenticate(db.session, form.email.data, form.password.data, _policy(),
                                      utcnow())
         if user is None:
-            form.password.errors.append("The email or password is not correct.")
+            form.password.errors.append(_("The email or password is not correct."))
             return render_template("auth/login.html", form=form), 401
         _login_succeeded(attempt)
         _log_in(user, remember=form.remember.data)
-        return redirect(_safe_next(request.args.get("next")) or home_url(user))
+        return redirect(local_path(request.args.get("next")) or home_url(user))
     return render_template("auth/login.html", form=form), 400 if form.errors else 200
 
 
@@ -163,19 +164,6 @@ def _log_in(user, remember: bool = False) -> None:
     login_user(user, remember=remember, duration=lifetime if remember else None)
 
 
-def _safe_next(target: str | None) -> str | None:
-    """`target` when it is a path on this site, else None."""
-    if not target:
-        return None
-    parts = urlsplit(target)
-    # Browsers read a backslash as a slash and drop tabs and newlines, so "/\evil.example" and
-    # "/<tab>/evil.example" lead to another site.
-    if parts.scheme or parts.netloc or not target.startswith("/") or "\\" in target \
-            or target.startswith("//") or any(ord(char) < 32 for char in target):
-        return None
-    return target
-
-
 @bp.route("/logout", methods=["POST"])
 def logout():
     """Log out everywhere: every session and remember cookie of the account stops working (a
@@ -185,7 +173,7 @@ def logout():
         if current_user.is_authenticated:
             services.log_out(db.session, current_user, utcnow())
         logout_user()
-        flash("You are logged out, on this device and every other.", "info")
+        flash(_("You are logged out, on this device and every other."), "info")
     return redirect(url_for("main.index"))
 
 
@@ -197,13 +185,14 @@ def account():
     password = ChangePasswordForm(prefix="password")
     if profile.submit.data and profile.validate_on_submit():
         services.update_profile(db.session, current_user, profile.name.data)
-        flash("Your profile is saved. Certificates issued from now on carry this name.", "success")
+        flash(_("Your profile is saved. Certificates issued from now on carry this name."),
+              "success")
         return redirect(url_for("auth.account"))
     refused = None
     if password.submit.data and password.validate_on_submit():
         refused = _change_password(password)
         if refused is None:
-            flash("Your password is changed, and every other login of yours is signed out.",
+            flash(_("Your password is changed, and every other login of yours is signed out."),
                   "success")
             return redirect(url_for("auth.account"))
     status = refused or (400 if (profile.errors or password.errors) else 200)
@@ -225,8 +214,8 @@ def sign_out_everywhere():
     if not LogoutForm().validate_on_submit():
         return redirect(url_for("auth.account"))
     ended = services.sign_out_everywhere(db.session, current_user, current_user, utcnow())
-    flash(f"Signed out everywhere else ({ended} other login{'s' if ended != 1 else ''}).",
-          "success")
+    flash(ngettext("Signed out everywhere else (%(num)d other login).",
+                   "Signed out everywhere else (%(num)d other logins).", ended), "success")
     return redirect(url_for("auth.account"))
 
 
@@ -239,7 +228,7 @@ def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         recovery.request_password_reset(db.session, form.email.data, utcnow())
-        flash(RESET_SENT, "info")
+        flash(str(RESET_SENT), "info")
         return redirect(url_for("auth.login"))
     return render_template("auth/forgot_password.html", form=form), 400 if form.errors else 200
 
@@ -250,7 +239,7 @@ def reset_password(token: str):
     user = recovery.user_for_reset_token(db.session, current_app.secret_key, token, utcnow(),
                                          current_app.config["PASSWORD_RESET_MAX_AGE"])
     if user is None:
-        return _dead_link(url_for("auth.forgot_password"), "Ask for a new link")
+        return _dead_link(url_for("auth.forgot_password"), _("Ask for a new link"))
     form = ResetPasswordForm()
     if form.validate_on_submit():
         try:
@@ -259,8 +248,8 @@ def reset_password(token: str):
             form.password.errors.append(str(error))  # a 400: nothing kept
         else:
             _log_in(user)
-            flash("Your new password is set. You are logged in here, and every other login of "
-                  "yours was signed out.", "success")
+            flash(_("Your new password is set. You are logged in here, and every other login "
+                    "of yours was signed out."), "success")
             return redirect(home_url(user))
     return render_template("auth/reset_password.html", form=form, user=user,
                            password_rules=password_rules(_policy().min_length)), \
@@ -281,7 +270,7 @@ def verify_email(token: str):
     found = addresses.user_for_email_token(db.session, current_app.secret_key, token, utcnow(),
                                            current_app.config["EMAIL_TOKEN_MAX_AGE"])
     if found is None:
-        return _dead_link(url_for("auth.account"), "Send a new link from your account page")
+        return _dead_link(url_for("auth.account"), _("Send a new link from your account page"))
     user, address = found
     form = ConfirmEmailForm()
     if form.validate_on_submit():
@@ -296,8 +285,8 @@ def _confirm_address(user, address: str):
         addresses.verify_email(db.session, user, address, utcnow())
     except services.EmailTaken:
         return render_template("auth/link_expired.html", taken=True, again_url=url_for(
-            "auth.account"), again="Back to your account"), 409
-    flash(f"Thank you: {address} is confirmed as your address.", "success")
+            "auth.account"), again=_("Back to your account")), 409
+    flash(_("Thank you: %(address)s is confirmed as your address.", address=address), "success")
     return redirect(url_for("main.dashboard" if current_user.is_authenticated else "auth.login"))
 
 
@@ -310,9 +299,9 @@ def change_email():
     refused = _request_email_change(form) if form.validate_on_submit() else 400
     if refused:
         return _account_page(refused, email_change=form)
-    flash(f"We sent a link to {form.new_email.data.strip().lower()}: your address changes once "
-          "you confirm it there (the link works for three days). Until then, log in with your current address.",
-          "info")
+    flash(_("We sent a link to %(address)s: your address changes once you confirm it there (the "
+            "link works for three days). Until then, log in with your current address.",
+            address=form.new_email.data.strip().lower()), "info")
     return redirect(url_for("auth.account"))
 
 

@@ -6,6 +6,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import LazyString, lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -13,7 +14,7 @@ from sqlalchemy.orm import Session
 from app import events
 from app.audit import record
 from app.auth.logins import end_all_logins
-from app.auth.passwords import check_password, hash_password, hasher, password_problems
+from app.auth.passwords import check_password, hash_password, hasher, password_problems, sentences
 from app.clock import utcnow
 from app.domain import DomainError
 from app.models import ROLES, AuditEvent, Organisation, User, UserRole
@@ -24,7 +25,7 @@ class AccountError(DomainError):
 
     status_code = 400
 
-    def __init__(self, message: str, field: str | None = None):
+    def __init__(self, message: str | LazyString, field: str | None = None):
         super().__init__(message)
         self.field = field
 
@@ -33,7 +34,7 @@ class EmailTaken(AccountError):
     """An account with this email exists already, or was created at the same moment."""
 
     def __init__(self) -> None:
-        super().__init__("An account with this email already exists.", "email")
+        super().__init__(_l("An account with this email already exists."), "email")
 
 
 @dataclass(frozen=True)
@@ -74,11 +75,11 @@ def create_user(session: Session, *, email: str, name: str, password: str, polic
     name = " ".join(name.split())
     problems = password_problems(password, min_length=policy.min_length, email=email, name=name)
     if problems:
-        raise AccountError(" ".join(problems), "password")
+        raise AccountError(sentences(problems), "password")
     unknown = set(roles) - set(ROLES)
     if unknown:
-        raise AccountError(f"Unknown role {sorted(unknown)[0]!r}; roles are {', '.join(ROLES)}.",
-                           "role")
+        raise AccountError(_l("Unknown role %(role)s; roles are %(roles)s.",
+                              role=repr(sorted(unknown)[0]), roles=", ".join(ROLES)), "role")
     password_hash = hash_password(password, policy.hasher)
     if find_user_by_email(session, email) is not None:
         raise EmailTaken()
@@ -153,10 +154,10 @@ def change_password(session: Session, user: User, current: str, new: str,
                     policy: PasswordPolicy, now: datetime | None = None) -> None:
     """Replace the password after checking the current one and the strength rule."""
     if not check_password(user.password_hash, current, policy.hasher):
-        raise AccountError("Your current password is not correct.", "current_password")
+        raise AccountError(_l("Your current password is not correct."), "current_password")
     problems = password_problems(new, min_length=policy.min_length, email=user.email, name=user.name)
     if problems:
-        raise AccountError(" ".join(problems), "new_password")
+        raise AccountError(sentences(problems), "new_password")
     user.password_hash = hash_password(new, policy.hasher)
     now = now or utcnow()
     ended = end_all_logins(session, user, now, keep=user.login_id)
@@ -177,9 +178,9 @@ def set_roles(session: Session, actor: User, user: User, roles: set[str]) -> Non
     roles = set(roles) - {"learner"}
     unknown = roles - set(ROLES)
     if unknown:
-        raise AccountError(f"Unknown role {sorted(unknown)[0]!r}.", "roles")
+        raise AccountError(_l("Unknown role %(role)s.", role=repr(sorted(unknown)[0])), "roles")
     if user.id == actor.id and "admin" not in roles:
-        raise AccountError("You cannot remove your own admin role.", "roles")
+        raise AccountError(_l("You cannot remove your own admin role."), "roles")
     before = sorted(user.roles)
     user.role_grants = [g for g in user.role_grants if g.role in roles] + [
         UserRole(role=r) for r in sorted(roles - {g.role for g in user.role_grants})
@@ -192,7 +193,8 @@ def set_roles(session: Session, actor: User, user: User, roles: set[str]) -> Non
 
 def grant_role(session: Session, actor: User | None, user: User, role: str) -> None:
     if role not in ROLES:
-        raise AccountError(f"Unknown role {role!r}; roles are {', '.join(ROLES)}.", "role")
+        raise AccountError(_l("Unknown role %(role)s; roles are %(roles)s.", role=repr(role),
+                              roles=", ".join(ROLES)), "role")
     if role in user.roles:
         return
     user.role_grants.append(UserRole(role=role))
@@ -205,7 +207,7 @@ def set_active(session: Session, actor: User, user: User, active: bool,
                now: datetime | None = None) -> None:
     """Deactivate or reactivate an account (never one's own)."""
     if user.id == actor.id and not active:
-        raise AccountError("You cannot deactivate your own account.")
+        raise AccountError(_l("You cannot deactivate your own account."))
     if user.is_active_account != active:
         user.is_active_account = active
         record(session, actor, "user.activate" if active else "user.deactivate", "user", user.id,
@@ -252,10 +254,11 @@ def create_organisation(session: Session, name: str, actor: User | None = None,
                         slug: str | None = None) -> Organisation:
     name = " ".join(name.split())
     if not name:
-        raise AccountError("An organisation needs a name.", "name")
+        raise AccountError(_l("An organisation needs a name."), "name")
     slug = slug or slugify(name)
     if session.scalar(select(Organisation).where(Organisation.slug == slug)):
-        raise AccountError(f"An organisation with the slug {slug!r} already exists.", "name")
+        raise AccountError(_l("An organisation with the slug %(slug)s already exists.",
+                              slug=repr(slug)), "name")
     org = Organisation(name=name, slug=slug, invite_token=secrets.token_urlsafe(24))
     session.add(org)
     session.flush()

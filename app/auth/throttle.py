@@ -26,6 +26,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+from flask_babel import LazyString, lazy_gettext as _l, ngettext
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from limits import RateLimitItem, parse
 from limits.storage import Storage
@@ -37,19 +38,26 @@ KNOWN_DEVICE_ACCOUNTS = 8
 #: the first wait once an account's budget for unknown clients is spent; each failure doubles it
 FIRST_WAIT_SECONDS = 10
 
-SPENT_HERE = ("Too many failed logins for this account from here. Please try again in "
-              "{wait}.")
-SLOWED_DOWN = ("This account has had many failed logins from other places, so devices it has "
-               "not been used on wait their turn: please try again in {wait}. A device you "
-               "have logged in from before is not held up.")
+SPENT_HERE = _l("Too many failed logins for this account from here. Please try again in "
+                "%(wait)s.")
+SLOWED_DOWN = _l("This account has had many failed logins from other places, so devices it has "
+                 "not been used on wait their turn: please try again in %(wait)s. A device you "
+                 "have logged in from before is not held up.")
 
 
 class LoginThrottled(Exception):
-    """No password was checked: too many failed logins; try again after `retry_after` s."""
+    """No password was checked: too many failed logins; try again after `retry_after` s.
 
-    def __init__(self, template: str, retry_after: int) -> None:
-        super().__init__(template.format(wait=_say(retry_after)))
+    The sentence is put together when it is shown, in the language of the page showing it.
+    """
+
+    def __init__(self, refusal: LazyString, retry_after: int) -> None:
+        super().__init__(refusal, retry_after)
+        self.refusal = refusal
         self.retry_after = retry_after
+
+    def __str__(self) -> str:
+        return str(self.refusal) % {"wait": _say(self.retry_after)}
 
 
 @dataclass(frozen=True)
@@ -166,6 +174,5 @@ def _serializer(secret: str) -> URLSafeTimedSerializer:
 
 def _say(seconds: int) -> str:
     if seconds < 90:
-        return f"{seconds} second{'s' if seconds != 1 else ''}"
-    minutes = math.ceil(seconds / 60)
-    return f"{minutes} minutes"
+        return ngettext("%(num)d second", "%(num)d seconds", seconds)
+    return ngettext("%(num)d minute", "%(num)d minutes", math.ceil(seconds / 60))

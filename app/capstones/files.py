@@ -12,6 +12,9 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import PurePath
 
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
+
 from werkzeug.utils import secure_filename
 
 from app.capstones.errors import InvalidSubmission
@@ -48,23 +51,26 @@ def check_file(filename: str, data: bytes) -> CheckedFile:
     """Accept a PDF, DOCX, PPTX or XLSX of at most 10 MB whose content matches its name."""
     name = secure_filename(filename or "") or "file"
     suffix = PurePath(name).suffix.lower()
-    shown = filename or "the file"
+    shown = filename or _l("the file")
     if suffix not in ACCEPTED:
-        raise InvalidSubmission(f"{shown}: only PDF, DOCX, PPTX and XLSX files are accepted.")
+        raise InvalidSubmission(_l("%(file)s: only PDF, DOCX, PPTX and XLSX files are accepted.",
+                                   file=shown))
     if not data:
-        raise InvalidSubmission(f"{shown} is empty.")
+        raise InvalidSubmission(_l("%(file)s is empty.", file=shown))
     if len(data) > MAX_FILE_BYTES:
-        raise InvalidSubmission(f"{shown} is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB.")
+        raise InvalidSubmission(_l("%(file)s is larger than %(megabytes)d MB.", file=shown,
+                                   megabytes=MAX_FILE_BYTES // (1024 * 1024)))
     if suffix == ".pdf":
         if b"%PDF-" not in data[:1024]:
-            raise InvalidSubmission(f"{shown} is not a PDF document.")
+            raise InvalidSubmission(_l("%(file)s is not a PDF document.", file=shown))
         return CheckedFile(name, "application/pdf", data)
     content_type, main_part, label = _OFFICE[suffix]
-    _check_package(shown, data, main_part, f"{shown} is not a {label} document.")
+    _check_package(shown, data, main_part,
+                   _l("%(file)s is not a %(kind)s document.", file=shown, kind=label))
     return CheckedFile(name, content_type, data)
 
 
-def _check_package(shown: str, data: bytes, main_part: str, not_it: str) -> None:
+def _check_package(shown: str, data: bytes, main_part: str, not_it: LazyString) -> None:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as package:
             parts = package.infolist()
@@ -73,7 +79,8 @@ def _check_package(shown: str, data: bytes, main_part: str, not_it: str) -> None
                     or main_part not in names:
                 raise InvalidSubmission(not_it)
             if any(part.flag_bits & 0x1 for part in parts):
-                raise InvalidSubmission(f"{shown} is encrypted: save it without a password.")
+                raise InvalidSubmission(_l("%(file)s is encrypted: save it without a password.",
+                                           file=shown))
             types = package.getinfo("[Content_Types].xml")
             if types.file_size > _MAX_CONTENT_TYPES_BYTES:
                 raise InvalidSubmission(not_it)
@@ -81,4 +88,5 @@ def _check_package(shown: str, data: bytes, main_part: str, not_it: str) -> None
     except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError, OSError):
         raise InvalidSubmission(not_it) from None
     if b"macroenabled" in declared or any(n.lower().endswith("vbaproject.bin") for n in names):
-        raise InvalidSubmission(f"{shown} contains macros: save it as a document without them.")
+        raise InvalidSubmission(_l("%(file)s contains macros: save it as a document without them.",
+                                   file=shown))

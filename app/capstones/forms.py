@@ -3,6 +3,7 @@ criterion, read from fields named after the rubric)."""
 from __future__ import annotations
 
 from flask import request
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import MultipleFileField, SubmitField, TextAreaField
 from wtforms.validators import Length
@@ -18,11 +19,12 @@ UPLOAD_LIMIT = MAX_FILES * MAX_FILE_BYTES + 1024 * 1024
 class SubmissionForm(FlaskForm):
     """The learner's answer in Markdown, and optional files."""
 
-    text = TextAreaField("Your answer (Markdown)", validators=[Length(max=MAX_TEXT_CHARS)])
-    files = MultipleFileField(f"Files (optional: up to {MAX_FILES} PDF, DOCX, PPTX or XLSX "
-                              f"files, {MAX_FILE_BYTES // (1024 * 1024)} MB each)")
-    preview = SubmitField("Preview")
-    submit = SubmitField("Hand in my work")
+    text = TextAreaField(_l("Your answer (Markdown)"), validators=[Length(max=MAX_TEXT_CHARS)])
+    files = MultipleFileField(_l("Files (optional: up to %(count)d PDF, DOCX, PPTX or XLSX files, "
+                                 "%(megabytes)d MB each)", count=MAX_FILES,
+                                 megabytes=MAX_FILE_BYTES // (1024 * 1024)))
+    preview = SubmitField(_l("Preview"))
+    submit = SubmitField(_l("Hand in my work"))
 
 
 class ScoreForm(FlaskForm):

@@ -4,6 +4,7 @@ from __future__ import annotations
 import io
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.auth.decorators import role_required
@@ -25,7 +26,7 @@ def _user():
 def _course_or_404(slug: str):
     course = course_services.find_course(db.session, slug)
     if course is None:
-        abort(404, "There is no course at this address.")
+        abort(404, _("There is no course at this address."))
     return course
 
 
@@ -45,7 +46,8 @@ def capstone(slug: str):
         except CapstoneError as refusal:  # said above the form, which keeps the text
             error = refusal
         else:
-            flash("Your work is handed in. A trainer will score it against the rubric.", "success")
+            flash(_("Your work is handed in. A trainer will score it against the rubric."),
+                  "success")
             return redirect(url_for(".capstone", slug=course.slug), 303)
     overview = submissions.overview(db.session, _user(), course)
     status = error.status_code if error else (400 if form.errors else 200)

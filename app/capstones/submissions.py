@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
+
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -49,7 +51,7 @@ class CapstoneOverview:
 def capstone_of(version: CourseVersion | None) -> CapstoneSpec:
     """The version's capstone; CapstoneNotFound when the course has none."""
     if version is None or version.capstone is None:
-        raise CapstoneNotFound("This course has no capstone.")
+        raise CapstoneNotFound(_l("This course has no capstone."))
     return capstone_from_dict(version.capstone)
 
 
@@ -71,16 +73,16 @@ def _blocked_because(enrolled: bool, requirements: list[str],
                      submissions: list[CapstoneSubmission]) -> str | None:
     latest = submissions[-1] if submissions else None
     if not enrolled:
-        return "Enrol in the course to hand in your capstone."
+        return _l("Enrol in the course to hand in your capstone.")
     if requirements:
-        return "The capstone opens when every lesson is done and every module quiz is passed."
+        return _l("The capstone opens when every lesson is done and every module quiz is passed.")
     if latest is not None and latest.status == SUBMITTED:
-        return "Your work is waiting for a trainer's score."
+        return _l("Your work is waiting for a trainer's score.")
     if latest is not None and latest.status == PASSED:
-        return "Your capstone passed."
+        return _l("Your capstone passed.")
     if len(submissions) >= MAX_SUBMISSIONS:
-        return (f"You have handed in {MAX_SUBMISSIONS} times, the most allowed; the course's "
-                "trainers can tell you what comes next.")
+        return _l("You have handed in %(count)d times, the most allowed; the course's trainers "
+                  "can tell you what comes next.", count=MAX_SUBMISSIONS)
     return None
 
 
@@ -96,12 +98,14 @@ def submit(session: Session, user: User, course: Course, text_md: str,
         raise SubmissionNotAllowed(current.blocked_because)
     text = text_md.replace("\r\n", "\n").strip()
     if not text:
-        raise InvalidSubmission("Write your answer in the text box (files alone are not enough).")
+        raise InvalidSubmission(
+            _l("Write your answer in the text box (files alone are not enough)."))
     if len(text) > MAX_TEXT_CHARS:
-        raise InvalidSubmission(f"Your text has {len(text):,} characters; the most is "
-                                f"{MAX_TEXT_CHARS:,}. Put long material in a file.")
+        raise InvalidSubmission(_l("Your text has %(length)s characters; the most is %(most)s. "
+                                   "Put long material in a file.", length=f"{len(text):,}",
+                                   most=f"{MAX_TEXT_CHARS:,}"))
     if len(files) > MAX_FILES:
-        raise InvalidSubmission(f"Attach at most {MAX_FILES} files.")
+        raise InvalidSubmission(_l("Attach at most %(count)d files.", count=MAX_FILES))
     submission = CapstoneSubmission(
         user_id=user.id, course_id=course.id, version_id=current.version.id,
         attempt=len(current.submissions) + 1, text_md=text, submitted_at=now, status=SUBMITTED,
@@ -112,7 +116,7 @@ def submit(session: Session, user: User, course: Course, text_md: str,
         with session.begin_nested():
             session.add(submission)
     except IntegrityError:
-        raise SubmissionNotAllowed("This work was already handed in.") from None
+        raise SubmissionNotAllowed(_l("This work was already handed in.")) from None
     record(session, user, "capstone.submitted", "capstone_submission", submission.id,
            summary=f"{course.slug} attempt {submission.attempt}",
            files=[f.sha256 for f in files])
@@ -124,7 +128,7 @@ def learner_file(session: Session, user: User, file_id: int) -> CapstoneFile:
     """A file of the learner's own submission; anyone else's is CapstoneNotFound."""
     file = session.get(CapstoneFile, file_id)
     if file is None or file.submission.user_id != user.id:
-        raise CapstoneNotFound("There is no such file.")
+        raise CapstoneNotFound(_l("There is no such file."))
     return file
 
 

@@ -3,7 +3,6 @@ on a page naming the certificate (revoking is never one click), and the certific
 previewed with sample data."""
 from __future__ import annotations
 
-from urllib.parse import urlsplit
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -20,7 +19,7 @@ from app.certificates.routes import bp
 from app.clock import utcnow
 from app.extensions import db
 from app.models import Certificate
-from app.routing import page_number
+from app.routing import local_path, page_number
 
 #: what each change is called on its confirmation page and button
 ACTIONS = {"revoke": "Revoke", "suspend": "Suspend", "unsuspend": "Lift the suspension of"}
@@ -104,13 +103,7 @@ def _apply(code: str, form: StatusChangeForm) -> Certificate:
 def _return_url() -> str | None:
     """The page the change was asked from (`next`, such as the holder's account page), when it
     is a path on this site; None otherwise."""
-    target = request.args.get("next", "")
-    parts = urlsplit(target)
-    if not target.startswith("/") or target.startswith("//") or "\\" in target \
-            or parts.scheme or parts.netloc or len(target) > 500 \
-            or any(ord(c) < 32 or ord(c) == 127 for c in target):
-        return None
-    return target
+    return local_path(request.args.get("next", ""))
 
 
 def _list_args() -> dict[str, str]:

@@ -20,6 +20,9 @@ import re
 import secrets
 from dataclasses import dataclass
 
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
+
 CODE_PREFIX = "OKR"
 DATA_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 CHECK_ALPHABET = DATA_ALPHABET + "*~$=U"
@@ -49,7 +52,8 @@ class ParsedCode:
 
     status: CodeStatus
     canonical: str | None
-    message: str
+    #: why the code is unusable, in the reader's language when it is shown ("" when it is ok)
+    message: str | LazyString
 
     @property
     def ok(self) -> bool:
@@ -80,26 +84,28 @@ def parse_code(text: str) -> ParsedCode:
     """Read a typed code leniently and return its canonical form or why it is unusable."""
     symbols = _strip_prefix(_normalise(text)).translate(_LOOK_ALIKES)
     if not symbols:
-        return _malformed(f"Please enter a certificate code, for example {_EXAMPLE}.")
+        return _malformed(_l("Please enter a certificate code, for example %(example)s.",
+                             example=_EXAMPLE))
     if len(symbols) != DATA_SYMBOLS + 1:
-        return _malformed(
-            f"A certificate code has {DATA_SYMBOLS + 1} letters and digits after "
-            f"{CODE_PREFIX}-, for example {_EXAMPLE}; this one has {len(symbols)}."
-        )
+        return _malformed(_l(
+            "A certificate code has %(expected)d letters and digits after %(prefix)s-, for "
+            "example %(example)s; this one has %(typed)d.",
+            expected=DATA_SYMBOLS + 1, prefix=CODE_PREFIX, example=_EXAMPLE, typed=len(symbols),
+        ))
     data, check = symbols[:-1], symbols[-1]
     bad = sorted({c for c in data if c not in DATA_ALPHABET} | ({check} - set(CHECK_ALPHABET)))
     if bad:
-        return _malformed(
+        return _malformed(_l(
             "A certificate code contains only digits and the letters A to Z except U "
-            "(its last character may also be U, *, ~, $ or =); "
-            f"this one contains {' '.join(bad)}."
-        )
+            "(its last character may also be U, *, ~, $ or =); this one contains %(found)s.",
+            found=" ".join(bad),
+        ))
     if check_symbol(data) != check:
         return ParsedCode(
             CodeStatus.MISTYPED,
             None,
-            "This code looks mistyped: a character is wrong, or two neighbouring characters "
-            "are swapped. Please compare it with the certificate again.",
+            _l("This code looks mistyped: a character is wrong, or two neighbouring "
+               "characters are swapped. Please compare it with the certificate again."),
         )
     return ParsedCode(CodeStatus.OK, _format(_decode(data)), "")
 
@@ -132,7 +138,7 @@ def _strip_prefix(symbols: str) -> str:
     return symbols
 
 
-def _malformed(message: str) -> ParsedCode:
+def _malformed(message: LazyString) -> ParsedCode:
     return ParsedCode(CodeStatus.MALFORMED, None, message)
 
 

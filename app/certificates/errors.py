@@ -14,8 +14,12 @@ class NotEligible(CertificateError):
     status_code = 409
 
     def __init__(self, reasons: list[str]) -> None:
-        super().__init__(" ".join(reasons))
+        super().__init__(reasons)
         self.reasons = reasons
+
+    def __str__(self) -> str:
+        # joined when shown: a reason may be a lazy string, translated for whoever reads it
+        return " ".join(str(reason) for reason in self.reasons)
 
 
 class CertificateNotFound(CertificateError):

@@ -15,6 +15,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -40,8 +41,8 @@ if TYPE_CHECKING:
 
 
 #: why a learner whose address is not confirmed gets no certificate yet
-UNCONFIRMED_ADDRESS = ("Confirm your email address to receive your certificate: open the link we "
-                       "mailed to you, or send it again from your account page.")
+UNCONFIRMED_ADDRESS = _l("Confirm your email address to receive your certificate: open the link "
+                         "we mailed to you, or send it again from your account page.")
 
 
 #: how often issuance tries the next free status list entry when concurrent issuance took it
@@ -101,8 +102,9 @@ def issue_certificate_if_eligible(session: Session, user: User, course: Course, 
 def _renewal_due(session: Session, live: Certificate, now: datetime) -> bool:
     """True when a live certificate is in its renewal window and the exam was passed again."""
     if live.status == SUSPENDED:
-        raise NotEligible([f"Certificate {live.code} is suspended while it is reviewed; it "
-                           "cannot be renewed until the suspension is lifted."])
+        raise NotEligible([_l("Certificate %(code)s is suspended while it is reviewed; it "
+                              "cannot be renewed until the suspension is lifted.",
+                              code=live.code)])
     opens = standing.renewal_opens_at(live.expires_at)
     if opens is None or now < opens:
         return False
@@ -115,13 +117,14 @@ def _refuse_after_revocation(session: Session, user: User, course: Course) -> No
     after that, only a final exam passed since the permission earns one."""
     latest = standing.latest_certificate(session, user.id, course.id)
     if standing.revocation_hold(latest):
-        raise NotEligible([f"Certificate {latest.code} was revoked; a new certificate is issued "
-                           "only after an administrator allows recertification."])
+        raise NotEligible([_l("Certificate %(code)s was revoked; a new certificate is issued "
+                              "only after an administrator allows recertification.",
+                              code=latest.code)])
     if standing.recertification_allowed(latest):
         passed_at = last_final_exam_pass(session, user.id, course.id)
         if passed_at is None or passed_at < latest.recertification_allowed_at:
-            raise NotEligible(["Pass the final exam again: recertification was allowed after "
-                               f"certificate {latest.code} was revoked."])
+            raise NotEligible([_l("Pass the final exam again: recertification was allowed "
+                                  "after certificate %(code)s was revoked.", code=latest.code)])
 
 
 def _earned_version(session: Session, user: User, course: Course) -> CourseVersion:

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, defer
 
@@ -47,7 +48,8 @@ def get_certificate(session: Session, code: str) -> Certificate:
         raise CertificateNotFound(parsed.message)
     certificate = session.scalar(select(Certificate).where(Certificate.code == parsed.canonical))
     if certificate is None:
-        raise CertificateNotFound(f"No certificate has the code {parsed.canonical}.")
+        raise CertificateNotFound(_l("No certificate has the code %(code)s.",
+                                     code=parsed.canonical))
     return certificate
 
 

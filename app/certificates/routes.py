@@ -11,6 +11,7 @@ from flask import (
     Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, send_file,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -20,10 +21,10 @@ from app.certificates.badge import DEFAULT_JWT_ALGORITHM, JWT_ALGORITHMS, achiev
 from app.certificates.did import did_document
 from app.certificates.extension import current_issuer
 from app.clock import utcnow
-from app.dates import long_date
 from app.errors import refusals_return_to
 from app.extensions import db
 from app.models import Certificate, Course
+from app.templating import when
 
 bp = Blueprint("certificates", __name__)
 
@@ -39,7 +40,7 @@ def _viewable_or_404(code: str) -> Certificate:
     certificate = services.find_certificate(db.session, code)
     if certificate is None or not (certificate.user_id == current_user.id
                                    or current_user.has_role("admin")):
-        abort(404, "We could not find that certificate among yours.")
+        abort(404, _("We could not find that certificate among yours."))
     return certificate
 
 
@@ -48,12 +49,13 @@ def _document_or_refusal(code: str) -> Certificate:
     offered as a clean document (410 revoked, 409 suspended), whoever asks."""
     certificate = _viewable_or_404(code)
     if certificate.status == services.REVOKED:
-        abort(410, f"Certificate {certificate.code} was revoked on "
-                   f"{long_date(certificate.status_changed_at)}. It is no longer valid, "
-                   "so its document and badge are not offered.")
+        abort(410, _("Certificate %(code)s was revoked on %(date)s. It is no longer valid, so "
+                     "its document and badge are not offered.", code=certificate.code,
+                     date=when(certificate.status_changed_at, "date")))
     if certificate.status == services.SUSPENDED:
-        abort(409, f"Certificate {certificate.code} is suspended while it is reviewed. Its "
-                   "document and badge are offered again if the suspension is lifted.")
+        abort(409, _("Certificate %(code)s is suspended while it is reviewed. Its document and "
+                     "badge are offered again if the suspension is lifted.",
+                     code=certificate.code))
     return certificate
 
 
@@ -79,16 +81,16 @@ def claim(slug: str):
     course = next((c for c in services.claimable_courses(db.session, current_user)
                    if c.slug == slug), None)
     if course is None:
-        abort(404, "There is no certificate to collect for this course.")
+        abort(404, _("There is no certificate to collect for this course."))
     if not ClaimForm().validate_on_submit():
         abort(400)
     try:
         certificate = services.issue_certificate(db.session, current_user, course, utcnow(),
                                                  issuer=current_issuer())
     except services.NotEligible as refusal:  # the refusal handler flashes it, with this lead-in
-        raise services.NotEligible(["Your certificate cannot be issued yet.", *refusal.reasons]) \
-            from refusal
-    flash("Your certificate is ready.", "success")
+        raise services.NotEligible([_("Your certificate cannot be issued yet."),
+                                    *refusal.reasons]) from refusal
+    flash(_("Your certificate is ready."), "success")
     return redirect(url_for("certificates.certificate_page", code=certificate.code))
 
 
@@ -118,10 +120,10 @@ def add_to_linkedin(code: str):
     certificate only (a profile should never show an expired or renewed one)."""
     certificate = _document_or_refusal(code)
     if certificate.user_id != current_user.id:
-        abort(404, "We could not find that certificate among yours.")
+        abort(404, _("We could not find that certificate among yours."))
     if services.certificate_state(certificate, utcnow()) != services.VALID:
-        abort(409, f"Certificate {certificate.code} is no longer valid, so it is not offered "
-                   "for your LinkedIn profile.")
+        abort(409, _("Certificate %(code)s is no longer valid, so it is not offered for your "
+                     "LinkedIn profile.", code=certificate.code))
     return redirect(services.linkedin_url(certificate, current_issuer().name), 303)
 
 
@@ -144,7 +146,7 @@ def preview_png(code: str):
     certificate = _document_or_refusal(code)
     png = design_previews.preview(certificate)
     if png is None:
-        abort(404, "No preview is available for this certificate.")
+        abort(404, _("No preview is available for this certificate."))
     response = Response(png, mimetype="image/png")
     response.headers["Cache-Control"] = "private, max-age=86400"
     return response
@@ -156,10 +158,10 @@ def public_thumbnail(code: str):
     suspended, expired or superseded one is not pictured."""
     certificate = services.find_certificate(db.session, code)
     if certificate is None or certificate.state(utcnow()) != services.VALID:
-        abort(404, "Only a valid certificate is pictured.")
+        abort(404, _("Only a valid certificate is pictured."))
     png = design_previews.thumbnail(certificate)
     if png is None:
-        abort(404, "No picture is available for this certificate.")
+        abort(404, _("No picture is available for this certificate."))
     response = Response(png, mimetype="image/png")
     response.headers["Cache-Control"] = "no-cache"  # asked again once its status may change
     response.headers["X-Robots-Tag"] = "noindex, nofollow"
@@ -185,7 +187,9 @@ def badge_jwt(code: str):
     """The same credential as an OB 3.0 JWT: RS256 unless ?alg=EdDSA; its kid is a key URL."""
     algorithm = request.args.get("alg", DEFAULT_JWT_ALGORITHM)
     if algorithm not in JWT_ALGORITHMS:
-        abort(400, f"Badges are signed {' or '.join(JWT_ALGORITHMS)}; choose one with ?alg=.")
+        first, second = JWT_ALGORITHMS
+        abort(400, _("Badges are signed %(first)s or %(second)s; choose one with ?alg=.",
+                     first=first, second=second))
     certificate = _document_or_refusal(code)
     badge = services.open_badge(db.session, certificate, current_issuer(), algorithm)
     return Response(badge.token, mimetype="application/vc+jwt", headers={
@@ -230,7 +234,7 @@ def root_ca():
     """The root CA certificate that our PDF signatures chain to, for PDF readers to trust."""
     pem = current_issuer().root_ca_pem()
     if pem is None:
-        abort(404, "No root certificate is published.")
+        abort(404, _("No root certificate is published."))
     return Response(pem, mimetype="application/x-pem-file", headers={
         "Content-Disposition": 'attachment; filename="okr-academy-root-ca.pem"',
         "Cache-Control": "public, max-age=3600"})
@@ -252,7 +256,7 @@ def public_key(kid: str):
     """One public key as a JWK: what a badge JWT's kid URL dereferences to."""
     jwk = current_issuer().public_jwk(kid)
     if jwk is None:
-        abort(404, "We publish no key with that id.")
+        abort(404, _("We publish no key with that id."))
     return _public(jsonify(jwk))
 
 
@@ -269,6 +273,6 @@ def achievement_image(slug: str):
     """The badge picture of a course's achievement, shown by wallets and verifiers."""
     title = db.session.scalar(select(Course.title).where(Course.slug == slug))
     if title is None:
-        abort(404, "There is no course at this address.")
+        abort(404, _("There is no course at this address."))
     svg = achievement_image_svg(title, current_issuer().name)
     return _public(Response(svg, mimetype="image/svg+xml"))

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, defer, joinedload
 
@@ -27,8 +28,13 @@ from app.models.certificates import (
 REASON_MAX_LENGTH = 500
 #: what the learner sees for each state (see `Certificate.state`)
 STATE_LABELS = {
-    VALID: "Valid", EXPIRED: "Expired", SUSPENDED: "Suspended", REVOKED: "Revoked",
-    SUPERSEDED: "Renewed",
+    VALID: _l("Valid"), EXPIRED: _l("Expired"), SUSPENDED: _l("Suspended"),
+    REVOKED: _l("Revoked"), SUPERSEDED: _l("Renewed"),
+}
+#: a certificate's recorded status, as a refusal names it
+_STATUS_WORDS = {
+    ACTIVE: _l("active"), SUSPENDED: _l("suspended"), REVOKED: _l("revoked"),
+    SUPERSEDED: _l("superseded"),
 }
 #: audit action, past tense and event of each status change
 _STATUS_ACTIONS = {
@@ -73,12 +79,15 @@ def revoke(session: Session, actor: User | None, code: str, reason: str,
     :raises StatusChangeRefused: revoked already, no reason given, or an unknown public reason
     """
     certificate = get_certificate(session, code)
-    reason = _required_reason(reason, "revoking")
+    reason = _required_reason(reason, _l(
+        "Give a reason for revoking the certificate; it is kept on the record (never shown "
+        "publicly)."))
     public_reason = _public_reason(public_reason)
     if certificate.status == REVOKED:
-        raise StatusChangeRefused(
-            f"Certificate {certificate.code} was already revoked on "
-            f"{long_date(certificate.status_changed_at)}: {certificate.status_reason}")
+        raise StatusChangeRefused(_l(
+            "Certificate %(code)s was already revoked on %(date)s: %(reason)s",
+            code=certificate.code, date=long_date(certificate.status_changed_at),
+            reason=certificate.status_reason))
     return _change_status(session, actor, certificate, REVOKED, reason, now,
                           public_reason=public_reason)
 
@@ -87,10 +96,12 @@ def suspend(session: Session, actor: User | None, code: str, reason: str,
             now: datetime, public_reason: str | None = None) -> Certificate:
     """Suspend an active certificate while it is investigated; unsuspend() lifts it."""
     certificate = get_certificate(session, code)
-    reason = _required_reason(reason, "suspending")
+    reason = _required_reason(reason, _l(
+        "Give a reason for suspending the certificate; it is kept on the record (never shown "
+        "publicly)."))
     public_reason = _public_reason(public_reason)
     if certificate.status != ACTIVE:
-        raise StatusChangeRefused(_not_active_sentence(session, certificate, "suspended"))
+        raise StatusChangeRefused(_not_active_sentence(session, certificate))
     return _change_status(session, actor, certificate, SUSPENDED, reason, now,
                           public_reason=public_reason)
 
@@ -100,8 +111,9 @@ def unsuspend(session: Session, actor: User | None, code: str, now: datetime,
     """Lift a suspension: the certificate is active again."""
     certificate = get_certificate(session, code)
     if certificate.status != SUSPENDED:
-        raise StatusChangeRefused(
-            f"Certificate {certificate.code} is not suspended (it is {certificate.status}).")
+        raise StatusChangeRefused(_l(
+            "Certificate %(code)s is not suspended (it is %(status)s).", code=certificate.code,
+            status=_status_word(certificate.status)))
     note = (reason or "").strip()[:REASON_MAX_LENGTH] or None
     return _change_status(session, actor, certificate, ACTIVE, note, now,
                           lifted=certificate.status_reason)
@@ -117,18 +129,23 @@ def allow_recertification(session: Session, actor: User | None, code: str, reaso
         reason given
     """
     certificate = get_certificate(session, code)
-    reason = _required_reason(reason, "allowing recertification after")
+    reason = _required_reason(reason, _l(
+        "Give a reason for allowing recertification after the certificate; it is kept on the "
+        "record (never shown publicly)."))
     if certificate.status != REVOKED:
-        raise StatusChangeRefused(f"Certificate {certificate.code} is not revoked (it is "
-                                  f"{certificate.status}); only a revoked certificate holds back "
-                                  "a new one.")
+        raise StatusChangeRefused(_l(
+            "Certificate %(code)s is not revoked (it is %(status)s); only a revoked certificate "
+            "holds back a new one.", code=certificate.code,
+            status=_status_word(certificate.status)))
     if certificate.recertification_allowed_at is not None:
         allowed_on = long_date(certificate.recertification_allowed_at)
-        raise StatusChangeRefused(f"Recertification after certificate {certificate.code} was "
-                                  f"already allowed on {allowed_on}.")
+        raise StatusChangeRefused(_l(
+            "Recertification after certificate %(code)s was already allowed on %(date)s.",
+            code=certificate.code, date=allowed_on))
     if latest_certificate(session, certificate.user_id, certificate.course_id) is not certificate:
-        raise StatusChangeRefused(f"A newer certificate than {certificate.code} exists for this "
-                                  "learner and course.")
+        raise StatusChangeRefused(_l(
+            "A newer certificate than %(code)s exists for this learner and course.",
+            code=certificate.code))
     changed = session.execute(
         update(Certificate)
         .where(Certificate.id == certificate.id, Certificate.status == REVOKED,
@@ -139,8 +156,9 @@ def allow_recertification(session: Session, actor: User | None, code: str, reaso
     ).rowcount
     session.refresh(certificate)
     if not changed:
-        raise StatusChangeRefused(f"Certificate {certificate.code} changed meanwhile. Please "
-                                  "check and try again.")
+        raise StatusChangeRefused(_l(
+            "Certificate %(code)s changed meanwhile. Please check and try again.",
+            code=certificate.code))
     record(session, actor, "certificate.allow_recertification", "certificate", certificate.code,
            f"Recertification allowed after certificate {certificate.code}", reason=reason)
     return certificate
@@ -160,8 +178,9 @@ def _change_status(session: Session, actor: User | None, certificate: Certificat
     ).rowcount
     session.refresh(certificate)
     if not changed:
-        raise StatusChangeRefused(f"Certificate {certificate.code} changed meanwhile; it is "
-                                  f"now {certificate.status}. Please check and try again.")
+        raise StatusChangeRefused(_l(
+            "Certificate %(code)s changed meanwhile; it is now %(status)s. Please check and try "
+            "again.", code=certificate.code, status=_status_word(certificate.status)))
     action, done, signal = _STATUS_ACTIONS[status]
     record(session, actor, f"certificate.{action}", "certificate", certificate.code,
            f"Certificate {certificate.code} {done}", reason=reason, previous_status=before,
@@ -172,33 +191,48 @@ def _change_status(session: Session, actor: User | None, certificate: Certificat
 
 
 def public_reason_text(key: str | None) -> str | None:
-    """The sentence verification shows for a public reason key (None when none was given)."""
-    return PUBLIC_REASONS.get(key) if key else None
+    """The sentence verification shows for a public reason key (None when none was given), in
+    the language of the moment (English outside a request)."""
+    sentence = PUBLIC_REASONS.get(key) if key else None
+    return str(sentence) if sentence is not None else None
 
 
 def _public_reason(key: str | None) -> str | None:
     key = (key or "").strip() or None
     if key is not None and key not in PUBLIC_REASONS:
-        raise StatusChangeRefused("Choose the public reason from the list, or leave it blank.")
+        raise StatusChangeRefused(
+            _l("Choose the public reason from the list, or leave it blank."))
     return key
 
 
-def _required_reason(reason: str | None, doing: str) -> str:
+def _required_reason(reason: str | None, missing: str) -> str:
+    """The reason given, trimmed; `missing` is the refusal when none was."""
     reason = (reason or "").strip()
     if not reason:
-        raise StatusChangeRefused(f"Give a reason for {doing} the certificate; it is kept on the "
-                                  "record (never shown publicly).")
+        raise StatusChangeRefused(missing)
     if len(reason) > REASON_MAX_LENGTH:
-        raise StatusChangeRefused(f"Keep the reason under {REASON_MAX_LENGTH} characters.")
+        raise StatusChangeRefused(_l("Keep the reason under %(limit)d characters.",
+                                     limit=REASON_MAX_LENGTH))
     return reason
 
 
-def _not_active_sentence(session: Session, certificate: Certificate, wanted: str) -> str:
+def _status_word(status: str) -> str:
+    """The recorded status in words ("active", "superseded")."""
+    return _STATUS_WORDS.get(status, status)
+
+
+def _not_active_sentence(session: Session, certificate: Certificate) -> str:
+    """Why a certificate that is not active cannot be suspended."""
     code = certificate.code
     if certificate.status == SUSPENDED:
-        return f"Certificate {code} is already suspended: {certificate.status_reason}"
+        return _l("Certificate %(code)s is already suspended: %(reason)s", code=code,
+                  reason=certificate.status_reason)
     if certificate.status == REVOKED:
-        return f"Certificate {code} was revoked; a revoked certificate cannot be {wanted}."
+        return _l("Certificate %(code)s was revoked; a revoked certificate cannot be suspended.",
+                  code=code)
     successor = renewed_by(session, certificate)
-    newer = f" by {successor.code}" if successor else ""
-    return f"Certificate {code} was renewed{newer}; act on the newer certificate instead."
+    if successor is None:
+        return _l("Certificate %(code)s was renewed; act on the newer certificate instead.",
+                  code=code)
+    return _l("Certificate %(code)s was renewed by %(successor)s; act on the newer certificate "
+              "instead.", code=code, successor=successor.code)

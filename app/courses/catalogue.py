@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
+from flask_babel import gettext as _, ngettext
 from sqlalchemy import String, cast, or_, select
 from sqlalchemy.orm import Session, joinedload
 
@@ -41,8 +42,8 @@ class ModuleRef:
 
     @property
     def label(self) -> str:
-        """`Module 2: Writing key results`."""
-        return f"Module {self.number}: {self.title}"
+        """`Module 2: Writing key results`, in the language of the page being drawn."""
+        return _("Module %(number)d: %(title)s", number=self.number, title=self.title)
 
 
 class Timed(Protocol):
@@ -71,15 +72,18 @@ class Duration:
     @property
     def parts(self) -> str:
         """`5 min reading + 20 min exercise`."""
-        exercise = " exercise" if self.lessons == 1 else " exercises"
-        return f"{minutes_text(self.reading)} reading" + (
-            f" + {minutes_text(self.exercises)}{exercise}" if self.exercises else "")
+        reading = minutes_text(self.reading)
+        if not self.exercises:
+            return _("%(reading)s reading", reading=reading)
+        return ngettext("%(reading)s reading + %(exercises)s exercise",
+                        "%(reading)s reading + %(exercises)s exercises", self.lessons,
+                        reading=reading, exercises=minutes_text(self.exercises))
 
     def __str__(self) -> str:
         if not self.exercises:
-            return f"about {minutes_text(self.reading)} of reading"
+            return _("about %(reading)s of reading", reading=minutes_text(self.reading))
         total = _rounded(_rounded(self.reading) + _rounded(self.exercises))
-        return f"about {minutes_text(total)} ({self.parts})"
+        return _("about %(total)s (%(parts)s)", total=minutes_text(total), parts=self.parts)
 
 
 def duration(lessons: Timed | Iterable[Timed]) -> Duration:
@@ -97,9 +101,11 @@ def minutes_text(minutes: int) -> str:
     past ten hours to the nearest half hour."""
     minutes = _rounded(minutes)
     if minutes < 60:
-        return f"{minutes} min"
+        return _("%(minutes)d min", minutes=minutes)
     hours, rest = divmod(minutes, 60)
-    return f"{hours} h {rest} min" if rest else f"{hours} h"
+    if rest:
+        return _("%(hours)d h %(minutes)d min", hours=hours, minutes=rest)
+    return _("%(hours)d h", hours=hours)
 
 
 def _rounded(minutes: int) -> int:

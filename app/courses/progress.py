@@ -5,6 +5,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -35,7 +36,7 @@ def find_enrollment(session: Session, user: User, course: Course) -> Enrollment 
 def enroll(session: Session, user: User, course: Course, now: datetime | None = None) -> Enrollment:
     """Enrol the learner; enrolling twice returns the existing enrolment."""
     if course.status != "published" or course.current_version_id is None:
-        raise CourseError("This course is not open for enrolment.")
+        raise CourseError(_l("This course is not open for enrolment."))
     existing = find_enrollment(session, user, course)
     if existing is not None:
         return existing
@@ -56,7 +57,7 @@ def _require_enrollment(session: Session, user: User, course: Course) -> Enrollm
     """The enrolment, or `NotEnrolled`."""
     enrollment = find_enrollment(session, user, course)
     if enrollment is None:
-        raise NotEnrolled("Enrol in this course to read its lessons.")
+        raise NotEnrolled(_l("Enrol in this course to read its lessons."))
     return enrollment
 
 
@@ -73,7 +74,7 @@ def record_lesson_view(session: Session, user: User, course: Course, module_slug
                 last_viewed_at=now or utcnow())
     )
     if result.rowcount == 0:
-        raise NotEnrolled("Enrol in this course to read its lessons.")
+        raise NotEnrolled(_l("Enrol in this course to read its lessons."))
 
 
 def lesson_access(session: Session, user: User, course: Course, module_slug: str) -> UnlockState:
@@ -94,10 +95,10 @@ def complete_lesson(session: Session, user: User, course: Course, module_slug: s
     """
     _require_enrollment(session, user, course)
     if find_lesson(session, course, module_slug, lesson_slug) is None:
-        raise LessonNotFound("This lesson is not part of the course.")
+        raise LessonNotFound(_l("This lesson is not part of the course."))
     access = lesson_access(session, user, course, module_slug)
     if not access.unlocked:
-        raise LessonLocked(access.reason or "This lesson is locked.")
+        raise LessonLocked(access.reason or _l("This lesson is locked."))
     existing = _find_progress(session, user, course, module_slug, lesson_slug)
     if existing is not None:
         return existing

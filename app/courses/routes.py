@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import (
     Blueprint, Response, abort, flash, redirect, render_template, request, url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.clock import utcnow
@@ -28,7 +29,7 @@ def _course_or_404(slug: str) -> Course:
     """A published course, or 404."""
     course = services.find_course(db.session, slug)
     if course is None:
-        abort(404, "There is no course at this address.")
+        abort(404, _("There is no course at this address."))
     return course
 
 
@@ -72,7 +73,7 @@ def enroll(slug: str):
     course = _course_or_404(slug)
     if EnrollForm().validate_on_submit():
         services.enroll(db.session, current_user, course, utcnow())
-        flash(f"You are enrolled in {course.title}.", "success")
+        flash(_("You are enrolled in %(course)s.", course=course.title), "success")
     return redirect(url_for("courses.course_page", slug=course.slug))
 
 
@@ -83,7 +84,7 @@ def lesson(slug: str, module_slug: str, lesson_slug: str):
     course = _course_or_404(slug)
     found = services.find_lesson(db.session, course, module_slug, lesson_slug)
     if found is None:
-        abort(404, "This lesson is not part of the course.")
+        abort(404, _("This lesson is not part of the course."))
     progress = services.course_progress(db.session, current_user, course)
     denied = _lesson_denied(course, progress, module_slug)
     if denied is not None:
@@ -125,7 +126,7 @@ def complete_lesson(slug: str, module_slug: str, lesson_slug: str):
     """Mark the lesson complete and move on: the module quiz, the next lesson or the course."""
     course = _course_or_404(slug)
     if not LessonCompleteForm().validate_on_submit():
-        abort(400, "Your form expired. Please reload the lesson and try again.")
+        abort(400, _("Your form expired. Please reload the lesson and try again."))
     # not found (404), not enrolled or locked (403): the refusal handler's error page
     services.complete_lesson(db.session, current_user, course, module_slug, lesson_slug, utcnow())
     return redirect(_after_completion(course, module_slug))
@@ -137,15 +138,15 @@ def _after_completion(course: Course, module_slug: str) -> str:
     module = progress.module(module_slug)
     if module and module.completed == module.total and module.module.has_quiz \
             and not module.quiz_passed:
-        flash(f"You have completed the lessons of {module.module.label}. Take its quiz next.",
-              "success")
+        flash(_("You have completed the lessons of %(module)s. Take its quiz next.",
+                module=module.module.label), "success")
         return quiz_url(course.slug, module_slug)
     following = progress.next_lesson
     if following is not None:
         return url_for("courses.lesson", slug=course.slug, module_slug=following.module_slug,
                        lesson_slug=following.slug)
     if progress.is_complete:
-        flash("You have completed every lesson of this course.", "success")
+        flash(_("You have completed every lesson of this course."), "success")
     return url_for("courses.course_page", slug=course.slug)
 
 
@@ -158,7 +159,7 @@ def asset(slug: str, path: str):
         abort(404)
     found = services.find_asset(db.session, course, path, version)
     if found is None:
-        abort(404, "This file is not part of the course.")
+        abort(404, _("This file is not part of the course."))
     response = Response(found.data, content_type=served_content_type(_served_type(
         found.content_type)))
     response.set_etag(found.sha256)

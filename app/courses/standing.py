@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -62,23 +63,28 @@ def module_unlock_state(modules: Sequence[ModuleRef], completed: set[tuple[str, 
         if not sequential or blocker:
             continue
         if any(lesson.key not in completed for lesson in module.lessons):
-            blocker = f"Complete the lessons of {module.label} first."
+            blocker = _("Complete the lessons of %(module)s first.", module=module.label)
         elif module.has_quiz and module.slug not in passed_quizzes:
-            blocker = f"Pass the quiz of {module.label} first."
+            blocker = _("Pass the quiz of %(module)s first.", module=module.label)
     return states
 
 
 def exam_requirements(outline: Sequence[ModuleRef], completed: set[tuple[str, str]],
                       passed_quizzes: set[str]) -> list[str]:
-    """Sentences for the lessons still to complete and the module quizzes still to pass."""
+    """Sentences for the lessons still to complete and the module quizzes still to pass.
+
+    Plain strings in the language of the moment (English outside a request), not lazy ones:
+    callers join them into one message, and a lazy string carrying a module's title would reach
+    templates as markup, unescaped."""
     reasons = []
     for module in outline:
         done = sum(lesson.key in completed for lesson in module.lessons)
         if done < len(module.lessons):
-            reasons.append(f"Complete the lessons of module '{module.title}' "
-                           f"({done} of {len(module.lessons)} done).")
+            reasons.append(_("Complete the lessons of module '%(module)s' "
+                             "(%(done)d of %(total)d done).", module=module.title, done=done,
+                             total=len(module.lessons)))
         if module.has_quiz and module.slug not in passed_quizzes:
-            reasons.append(f"Pass the quiz of module '{module.title}'.")
+            reasons.append(_("Pass the quiz of module '%(module)s'.", module=module.title))
     return reasons
 
 
@@ -90,9 +96,9 @@ def certification_rule(outline: Sequence[ModuleRef], completed: set[tuple[str, s
     passed and the capstone scored as a pass."""
     reasons = exam_requirements(outline, completed, passed_quizzes)
     if has_final_exam and FINAL_EXAM_KEY not in passed_quizzes:
-        reasons.append("Pass the final exam.")
+        reasons.append(_("Pass the final exam."))
     if has_capstone and not capstone_passed:
-        reasons.append("Pass the capstone: a trainer scores your work against its rubric.")
+        reasons.append(_("Pass the capstone: a trainer scores your work against its rubric."))
     return CertificationStatus(not reasons, reasons)
 
 
@@ -150,7 +156,7 @@ def certification_status(session: Session, user: User, course: Course) -> Certif
     """Has the learner met the course's rule: every lesson done, every quiz and the exam passed?"""
     version = course.current_version
     if version is None:
-        return CertificationStatus(False, ["The course has no published content yet."])
+        return CertificationStatus(False, [_("The course has no published content yet.")])
     outline = version_outlines(session, [version_key(version)])[version.id]
     has_exam = version.id in versions_with_final_exam(session, [version.id])
     return certification_rule(outline, set(completed_lessons(session, user, course)),

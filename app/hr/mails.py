@@ -1,6 +1,7 @@
 """The mails HR sends or receives: invitations, nudges and the weekly digest."""
 from __future__ import annotations
 
+from flask_babel import gettext as _, ngettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session, defer
 
@@ -23,7 +24,7 @@ def invitation(session: Session, notification: Notification, links: Links) -> Ma
              "join_url": links.url("invitations.join",
                                    token=invitation_token(links.secret_key, found)),
              "valid_days": TOKEN_MAX_AGE.days}
-    return Mail(f"{organisation} invites you to OKR Academy", facts)
+    return Mail(_("%(organisation)s invites you to OKR Academy", organisation=organisation), facts)
 
 
 @mail_kind("nudge")
@@ -47,9 +48,13 @@ def nudge(session: Session, notification: Notification, links: Links) -> Mail | 
     facts = {"learner_name": learner.name, "courses": courses,
              "organisation_name": organisation.name if organisation else None,
              "sender_name": sender.name if sender else None}
-    first = courses[0]["title"]
-    more = f" and {len(courses) - 1} more" if len(courses) > 1 else ""
-    return Mail(f"A reminder to continue {first}{more}", facts)
+    first, more = courses[0]["title"], len(courses) - 1
+    if more:
+        subject = ngettext("A reminder to continue %(course)s and %(num)d more",
+                           "A reminder to continue %(course)s and %(num)d more", more, course=first)
+    else:
+        subject = _("A reminder to continue %(course)s", course=first)
+    return Mail(subject, facts)
 
 
 def _resume_url(links: Links, enrolment: Enrollment, course: Course) -> str:
@@ -84,10 +89,14 @@ def digest(session: Session, notification: Notification, links: Links) -> Mail |
         "expiring_url": links.url("hr.dashboard", status="expiring"),
         "nudges_url": links.url("hr.nudges"),
     }
-    return Mail(f"{organisation.name} this week: {facts['new_count']} new certificate"
-                f"{'' if facts['new_count'] == 1 else 's'}, {facts['stuck_count']} learner"
-                f"{'' if facts['stuck_count'] == 1 else 's'} stuck, "
-                f"{facts['expiring_count']} expiring soon", facts)
+    return Mail(_("%(organisation)s this week: %(new)s, %(stuck)s, %(expiring)s",
+                  organisation=organisation.name,
+                  new=ngettext("%(num)d new certificate", "%(num)d new certificates",
+                               facts["new_count"]),
+                  stuck=ngettext("%(num)d learner stuck", "%(num)d learners stuck",
+                                 facts["stuck_count"]),
+                  expiring=ngettext("%(num)d expiring soon", "%(num)d expiring soon",
+                                    facts["expiring_count"])), facts)
 
 
 def _by_id(session: Session, model: type, ids: list[int]) -> dict[int, object]:

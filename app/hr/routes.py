@@ -24,7 +24,7 @@ from app.routing import page_number
 from app.verify import bulk_results
 from app.verify import services as verify_services
 from app.verify.bulk import BulkResults, results_csv, results_of
-from app.verify.forms import BulkVerifyForm
+from app.verify.forms import CSV_TOO_LARGE, BulkVerifyForm
 from app.verify.spreadsheets import CsvError, read_csv_rows
 
 bp = Blueprint("hr", __name__, url_prefix="/hr")
@@ -104,7 +104,7 @@ def bulk_verify():
     """Upload a CSV of certificate codes; see a verdict per row, filter them, download them."""
     form = BulkVerifyForm()
     if not form.validate_on_submit():
-        status = 413 if any("larger than" in e for e in form.codes.errors) else 400
+        status = 413 if CSV_TOO_LARGE in form.codes.errors else 400
         return _bulk_page(form), status if form.is_submitted() else 200
     now = utcnow()
     try:

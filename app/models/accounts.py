@@ -48,6 +48,10 @@ class User(UserMixin, db.Model):
     mail_reminders: Mapped[bool] = mapped_column(default=True)
     mail_nudges: Mapped[bool] = mapped_column(default=True)
     mail_digests: Mapped[bool] = mapped_column(default=True)
+    #: the language the user reads the platform in (None: the browser's, see app/i18n.py)
+    locale: Mapped[str | None] = mapped_column(String(8))
+    #: the IANA time zone times are shown in (None: UTC)
+    timezone: Mapped[str | None] = mapped_column(String(64))
 
     organisation: Mapped[Organisation | None] = relationship(back_populates="members")
     role_grants: Mapped[list[UserRole]] = relationship(

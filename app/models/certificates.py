@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, Index, LargeBinary, Sequence, String, Text, text
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
@@ -18,11 +19,11 @@ LIVE_STATUSES = (ACTIVE, SUSPENDED)
 #: the reasons a revocation or suspension may state publicly (verification pages, the API);
 #: the administrator's own words stay an internal note
 PUBLIC_REASONS = {
-    "issued_in_error": "Issued in error.",
-    "requirements_not_met": "The certification requirements were not met.",
-    "assessment_integrity": "The integrity of the assessment could not be confirmed.",
-    "holder_request": "Withdrawn at the holder's request.",
-    "under_review": "Under review.",
+    "issued_in_error": _l("Issued in error."),
+    "requirements_not_met": _l("The certification requirements were not met."),
+    "assessment_integrity": _l("The integrity of the assessment could not be confirmed."),
+    "holder_request": _l("Withdrawn at the holder's request."),
+    "under_review": _l("Under review."),
 }
 #: the entry a new certificate takes in the status lists: one past the highest so far (the
 #: column default; on PostgreSQL issuance takes `status_list_entry` instead)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 
+from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from app.auth.addresses import address_taken
@@ -94,7 +95,7 @@ def password_reset(session: Session, notification: Notification, links: Links) -
     if user is None or user.email != notification.recipient:
         return None  # the address changed since: the link goes to the account's address only
     token = password_reset_token(links.secret_key, user, utcnow())
-    return Mail("Reset your OKR Academy password", {
+    return Mail(_("Reset your OKR Academy password"), {
         "reset_url": links.url("auth.reset_password", token=token),
         "forgot_url": links.url("auth.forgot_password"),
         "valid_minutes": notification.context.get("valid_minutes", 60),
@@ -113,8 +114,9 @@ def verify_email(session: Session, notification: Notification, links: Links) -> 
     if not change and (address != user.email or user.email_verified):
         return None  # the address changed, or was confirmed meanwhile
     token = email_token(links.secret_key, user, address, utcnow())
-    subject = "Confirm your new email address" if change else "Confirm your email address"
-    return Mail(f"{subject} for OKR Academy", {
+    subject = (_("Confirm your new email address for OKR Academy") if change
+               else _("Confirm your email address for OKR Academy"))
+    return Mail(subject, {
         "confirm_url": links.url("auth.verify_email", token=token),
         "address": address, "change": change, "old_address": user.email,
         "valid_days": notification.context.get("valid_days", 3),
@@ -126,7 +128,7 @@ def account_exists(session: Session, notification: Notification, links: Links) -
     user = _owner(notification)
     if user is None or user.email != notification.recipient:
         return None
-    return Mail("Someone tried to register with your address", {
+    return Mail(_("Someone tried to register with your address"), {
         "login_url": links.url("auth.login"),
         "forgot_url": links.url("auth.forgot_password"),
     })
@@ -137,7 +139,7 @@ def email_change_notice(session: Session, notification: Notification, links: Lin
                         ) -> Mail | None:
     if notification.user is None:
         return None
-    return Mail("A change of your OKR Academy address was requested", {
+    return Mail(_("A change of your OKR Academy address was requested"), {
         "new_email": notification.context.get("new_email"),
         "old_email": notification.recipient,
         "account_url": links.url("auth.account"),

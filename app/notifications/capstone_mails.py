@@ -2,6 +2,7 @@
 learner when it is scored (written by :mod:`app.notifications.receivers`)."""
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from app.models import CapstoneSubmission
@@ -22,8 +23,8 @@ def capstone_submitted(session: Session, notification: Notification, links: Link
     facts = {"learner_name": submission.user.name, "course_title": submission.course.title,
              "attempt": submission.attempt,
              "grade_url": links.url("capstones.score", submission_id=submission.id)}
-    return Mail(f"Capstone work to score: {submission.user.name}, {submission.course.title}",
-                facts)
+    return Mail(_("Capstone work to score: %(learner)s, %(course)s",
+                  learner=submission.user.name, course=submission.course.title), facts)
 
 
 @mail_kind("capstone_scored")
@@ -35,5 +36,8 @@ def capstone_scored(session: Session, notification: Notification, links: Links) 
              "passed": submission.status == PASSED, "total": submission.total,
              "max_total": submission.max_total, "attempt": submission.attempt,
              "capstone_url": links.url("capstones.capstone", slug=submission.course.slug)}
-    verdict = "passed" if facts["passed"] else "was scored"
-    return Mail(f"Your capstone for {submission.course.title} {verdict}", facts)
+    if facts["passed"]:
+        subject = _("Your capstone for %(course)s passed", course=submission.course.title)
+    else:
+        subject = _("Your capstone for %(course)s was scored", course=submission.course.title)
+    return Mail(subject, facts)

@@ -6,10 +6,12 @@ from email.utils import parseaddr
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app, render_template
+from flask_babel import force_locale
 from sqlalchemy.orm import Session
 
+from app.models import User
 from app.models.notifications import ESSENTIAL, Notification
-from app.notifications.kinds import KINDS
+from app.notifications.kinds import KINDS, Builder
 from app.notifications.messages import compose
 from app.notifications.preferences import unsubscribe_token
 from app.notifications.transports import transport_for
@@ -34,8 +36,15 @@ def sender(app: Flask) -> tuple[str, str]:
     return name or app.config["ISSUER_NAME"], address
 
 
+def mail_language(app: Flask, user: User | None) -> str:
+    """The language a mail to `user` is written in: the account's own, else the default."""
+    chosen = user.locale if user is not None else None
+    return chosen if chosen in app.config["LANGUAGES"] else app.config["BABEL_DEFAULT_LOCALE"]
+
+
 def write_message(session: Session, notification: Notification) -> EmailMessage | None:
-    """The message a notification sends, or None when there is nothing to send any more."""
+    """The message a notification sends, in its recipient's language, or None when there is
+    nothing to send any more."""
     app = current_app._get_current_object()
     user = notification.user
     if user is not None and notification.category != ESSENTIAL \
@@ -44,8 +53,16 @@ def write_message(session: Session, notification: Notification) -> EmailMessage 
     kind = KINDS.get(notification.kind)
     if kind is None:
         raise LookupError(f"no mail kind {notification.kind!r}")
+    with force_locale(mail_language(app, user)):
+        return _written(app, session, notification, kind.build)
+
+
+def _written(app: Flask, session: Session, notification: Notification, build: Builder
+             ) -> EmailMessage | None:
+    """The subject, both parts and the headers, in the language the caller chose."""
+    user = notification.user
     links = SiteLinks(app)
-    mail = kind.build(session, notification, links)
+    mail = build(session, notification, links)
     if mail is None:
         return None
     context = {"site_url": links.base_url, "site_name": app.config["ISSUER_NAME"],

@@ -10,7 +10,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.certificates.extension import current_issuer
-from app.certificates.services import public_reason_text
 from app.models import CapstoneSubmission, Certificate, CourseMaintainer, User
 from app.notifications import account_mails
 from app.notifications.outbox import queue
@@ -43,7 +42,7 @@ def _mail_status_change(change: str):
               user=certificate.user, now=now,
               key=f"certificate-{change}:{certificate.id}:{now.isoformat()}",
               context={"certificate_id": certificate.id, "change": change,
-                       "public_reason": public_reason_text(certificate.public_reason)})
+                       "public_reason_key": certificate.public_reason})
     mail_status.__name__ = f"mail_{change}"
     return mail_status
 

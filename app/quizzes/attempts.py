@@ -20,6 +20,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from babel.dates import format_date
+from flask_babel import get_locale, lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -104,20 +107,20 @@ def find_quiz(course: Course, quiz_key: str) -> Quiz:
     """The quiz `quiz_key` (a module slug or "final-exam") of the course's current version."""
     version = course.current_version
     if version is None:
-        raise QuizNotFound("This course has no published content yet.")
+        raise QuizNotFound(_l("This course has no published content yet."))
     if quiz_key == FINAL_EXAM_KEY and version.final_exam:
         return Quiz(course, version, quiz_key, quiz_from_dict(version.final_exam), None)
     for module in version.modules:
         if module.slug == quiz_key and module.quiz:
             return Quiz(course, version, quiz_key, quiz_from_dict(module.quiz), module)
-    raise QuizNotFound("This course has no such quiz.")
+    raise QuizNotFound(_l("This course has no such quiz."))
 
 
 def find_attempt(session: Session, user: User, attempt_id: int) -> QuizAttempt:
     """The learner's own attempt; another learner's attempt is reported as not found."""
     attempt = session.get(QuizAttempt, attempt_id)
     if attempt is None or attempt.user_id != user.id:
-        raise QuizNotFound("We could not find that attempt.")
+        raise QuizNotFound(_l("We could not find that attempt."))
     return attempt
 
 
@@ -197,25 +200,27 @@ def _blocker(session: Session, user: User, quiz: Quiz, attempts: list[QuizAttemp
              now: datetime) -> QuizError | None:
     """Why no new attempt may start now, or None."""
     if course_services.find_enrollment(session, user, quiz.course) is None:
-        return QuizUnavailable("Enrol in this course to take its quizzes.")
+        return QuizUnavailable(_l("Enrol in this course to take its quizzes."))
     locked = _lock_reason(session, user, quiz)
     if locked:
         return QuizUnavailable(locked)
     submitted = [a for a in attempts if a.status == SUBMITTED]
     if any(a.passed for a in submitted):
         if not (quiz.is_final_exam and course_services.can_renew(session, user, quiz.course, now)):
-            return AttemptNotAllowed("You have passed this quiz already.")
+            return AttemptNotAllowed(_l("You have passed this quiz already."))
         # Recertification: limits and cooldown count again from the last pass.
         last_pass = max(a.number for a in submitted if a.passed)
         attempts = [a for a in attempts if a.number > last_pass]
         submitted = [a for a in attempts if a.status == SUBMITTED]
     limit = quiz.spec.max_attempts
     if limit and len(attempts) >= limit:
-        return AttemptNotAllowed(f"You have used all {limit} attempts at this quiz.")
+        return AttemptNotAllowed(_l("You have used all %(limit)d attempts at this quiz.",
+                                    limit=limit))
     next_at = _cooldown_end(quiz.spec, submitted)
     if next_at and next_at > now:
         return AttemptNotAllowed(
-            f"Your next attempt opens at {next_at:%H:%M} UTC on {next_at:%d %B %Y}.", next_at)
+            _l("Your next attempt opens at %(time)s UTC on %(date)s.", time=f"{next_at:%H:%M}",
+               date=_day(next_at)), next_at)
     return None
 
 
@@ -234,11 +239,13 @@ def _lock_reason(session: Session, user: User, quiz: Quiz) -> str | None:
     if quiz.is_final_exam:
         missing = course_services.open_exam_requirements(session, user, quiz.version)
         if missing:
-            return "The final exam opens once the rest of the course is done. " + " ".join(missing)
+            return _l("The final exam opens once the rest of the course is done. %(missing)s",
+                      missing=" ".join(missing))
         return None
     access = course_services.lesson_access(session, user, quiz.course, quiz.key)
     if not access.unlocked:
-        return access.reason or f"Module '{quiz.module.title}' is still locked."
+        return access.reason or _l("Module '%(module)s' is still locked.",
+                                   module=quiz.module.title)
     return None
 
 
@@ -340,11 +347,29 @@ def _replay(attempt: QuizAttempt, digest: str) -> SubmissionOutcome:
 def closed_sentence(attempt: QuizAttempt) -> str:
     """Why the answers of a closed attempt cannot change."""
     when = attempt.submitted_at
-    stamp = f" at {when:%H:%M} UTC on {when:%d %B %Y}" if when else ""
-    if (attempt.result or {}).get("closure") in (CLOSED_LATE, CLOSED_EXPIRED):
-        return (f"This attempt closed when its time ran out{stamp} and was graded with the "
-                "answers saved before then; they cannot be changed.")
-    return f"This attempt was submitted{stamp}; its answers cannot be changed."
+    timed_out = (attempt.result or {}).get("closure") in (CLOSED_LATE, CLOSED_EXPIRED)
+    if when is None:
+        return _l("This attempt closed when its time ran out and was graded with the answers "
+                  "saved before then; they cannot be changed.") if timed_out else \
+            _l("This attempt was submitted; its answers cannot be changed.")
+    stamp = {"time": f"{when:%H:%M}", "date": _day(when)}
+    if timed_out:
+        return _l("This attempt closed when its time ran out at %(time)s UTC on %(date)s and was "
+                  "graded with the answers saved before then; they cannot be changed.", **stamp)
+    return _l("This attempt was submitted at %(time)s UTC on %(date)s; its answers cannot be "
+              "changed.", **stamp)
+
+
+def _day(moment: datetime) -> LazyString:
+    """The day of `moment` in the reader's language, written when the sentence is shown."""
+    return LazyString(_day_text, moment)
+
+
+def _day_text(moment: datetime) -> str:
+    locale = get_locale()
+    if locale is None or locale.language == "en":
+        return f"{moment:%d %B %Y}"
+    return format_date(moment, "d MMMM y", locale=locale)
 
 
 def _normalised(answers: Mapping[str, Any]) -> dict[str, Any]:

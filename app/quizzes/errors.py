@@ -38,8 +38,9 @@ class InvalidAnswers(QuizError):
     status_code = 400
 
     def __init__(self, sentences: list[str]) -> None:
-        super().__init__(" ".join(sentences))
-        self.sentences = sentences
+        # plain strings: a lazy one holding a posted value would reach the page unescaped
+        self.sentences = [str(sentence) for sentence in sentences]
+        super().__init__(" ".join(self.sentences))
 
 
 class AttemptClosed(QuizError):

@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
@@ -206,5 +207,6 @@ def _option_id(question: Mapping[str, Any], token: str, errors: list[str]) -> st
     options = question["options"]
     if token.isascii() and token.isdigit() and 1 <= int(token) <= len(options):
         return options[int(token) - 1]["id"]
-    errors.append(f"'{token}' is not an option of question '{question['id']}'.")
+    errors.append(_l("'%(option)s' is not an option of question '%(question)s'.", option=token,
+                     question=question["id"]))
     return token

@@ -15,6 +15,8 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
+
 from app.courses.quiz_spec import QuestionSpec, QuizSpec, parse_number
 
 SNAPSHOT_VERSION = 1
@@ -246,13 +248,14 @@ def validate_answers(snapshot: Mapping[str, Any], answers: Any) -> list[str]:
     one-answer question, or a numeric answer that is not a number are not.
     """
     if not isinstance(answers, Mapping):
-        return ["Answers must map question ids to the chosen option ids."]
+        return [_l("Answers must map question ids to the chosen option ids.")]
     questions = {q["id"]: q for q in snapshot["questions"]}
     errors: list[str] = []
     for question_id, given in answers.items():
         question = questions.get(question_id)
         if question is None:
-            errors.append(f"There is no question '{question_id}' in this attempt.")
+            errors.append(_l("There is no question '%(question)s' in this attempt.",
+                              question=question_id))
         elif given is not None and given != "":
             errors += _answer_errors(question, given)
     return errors
@@ -264,17 +267,20 @@ def _answer_errors(question: Mapping[str, Any], given: Any) -> list[str]:
     if question["kind"] == "numeric":
         if isinstance(given, bool) or not isinstance(given, (str, int, float)) \
                 or parse_number(str(given)) is None:
-            return [f"The answer to question '{question_id}' must be a number."]
+            return [_l("The answer to question '%(question)s' must be a number.",
+                       question=question_id)]
         return []
     option_ids = {o["id"] for o in question["options"]}
     if question["kind"] != "multiple":
         if isinstance(given, (list, tuple)):
-            return [f"Question '{question_id}' takes one answer, not a list."]
+            return [_l("Question '%(question)s' takes one answer, not a list.",
+                       question=question_id)]
         chosen = [given]
     else:
         chosen = _as_list(given) if isinstance(given, (str, list, tuple)) else [given]
     errors = []
     for option_id in chosen:
         if not isinstance(option_id, str) or option_id not in option_ids:
-            errors.append(f"'{option_id}' is not an option of question '{question_id}'.")
+            errors.append(_l("'%(option)s' is not an option of question '%(question)s'.",
+                              option=option_id, question=question_id))
     return errors

@@ -28,6 +28,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
@@ -57,8 +58,8 @@ EASY = "nearly-all-right"
 HARD = "nearly-all-wrong"
 LOW = "low-discrimination"
 NEGATIVE = "negative-discrimination"
-FLAG_LABELS = {EASY: "Nearly everyone right", HARD: "Nearly everyone wrong",
-               LOW: "Low discrimination", NEGATIVE: "Negative discrimination"}
+FLAG_LABELS = {EASY: _l("Nearly everyone right"), HARD: _l("Nearly everyone wrong"),
+               LOW: _l("Low discrimination"), NEGATIVE: _l("Negative discrimination")}
 
 
 @dataclass(frozen=True)
@@ -205,7 +206,7 @@ def _option_choices(responses: list[Response], latest: Response) -> tuple[Choice
     total = len(responses)
     rows = [Choice(text, is_correct, chosen[text], chosen[text] / total)
             for text, is_correct in correct.items()]
-    return (*rows, Choice("No answer", False, unanswered, unanswered / total, "none"))
+    return (*rows, Choice(_l("No answer"), False, unanswered, unanswered / total, "none"))
 
 
 def _given_ids(given: Any) -> list[str]:
@@ -234,8 +235,8 @@ def _numeric_choices(responses: list[Response]) -> tuple[Choice, ...]:
     rows = [Choice(text, right[text], count, count / total, "answer") for text, count in common]
     others = sum(answers.values()) - sum(count for _, count in common)
     if others:
-        rows.append(Choice("Other answers", False, others, others / total, "other"))
-    return (*rows, Choice("No answer", False, unanswered, unanswered / total, "none"))
+        rows.append(Choice(_l("Other answers"), False, others, others / total, "other"))
+    return (*rows, Choice(_l("No answer"), False, unanswered, unanswered / total, "none"))
 
 
 # --- from the database ------------------------------------------------------------------------
@@ -304,7 +305,7 @@ def quiz_item_statistics(session: Session, course: Course, quiz_key: str,
     quiz = dict(course_quizzes(course)).get(quiz_key)
     attempts = first_attempts(session, course, quiz_key, organisation_id)
     if quiz is None and not attempts:
-        raise QuizNotFound("This course has no such quiz.")
+        raise QuizNotFound(_l("This course has no such quiz."))
     return _statistics(quiz_key, quiz, attempts)
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -88,7 +89,7 @@ def quiz_statistics(session: Session, course: Course, quiz_key: str) -> QuizStat
         .order_by(QuizAttempt.submitted_at)
     ))
     if not attempts and quiz_key not in _quiz_titles(course):
-        raise QuizNotFound("This course has no such quiz.")
+        raise QuizNotFound(_l("This course has no such quiz."))
     scores = [a.score for a in attempts if a.score is not None]
     return QuizStatistics(
         quiz_key=quiz_key,

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app import transactions
@@ -29,7 +30,7 @@ def _learner():
 def _course_or_404(slug: str) -> Course:
     course = course_services.find_course(db.session, slug)
     if course is None:
-        abort(404, "There is no course at this address.")
+        abort(404, _("There is no course at this address."))
     return course
 
 
@@ -113,7 +114,7 @@ def save(attempt_id: int):
         return _closed(attempt, error)
     if attempt.status != services.OPEN:  # the time ran out: the result page says how it was graded
         return redirect(url_for(".result", attempt_id=attempt.id), 303)
-    flash("Your answers are saved. You can come back to this attempt later.", "success")
+    flash(_("Your answers are saved. You can come back to this attempt later."), "success")
     return redirect(url_for(".attempt", attempt_id=attempt.id), 303)
 
 
@@ -164,7 +165,7 @@ def submit(attempt_id: int):
     except services.AttemptClosed as error:
         return _closed(attempt, error)
     if outcome.certificate is not None:
-        flash("You have met the certification rule: your certificate is ready.", "success")
+        flash(_("You have met the certification rule: your certificate is ready."), "success")
     return redirect(url_for(".result", attempt_id=attempt_id), 303)
 
 

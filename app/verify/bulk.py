@@ -11,6 +11,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from flask_babel import format_number
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from sqlalchemy.orm import Session
 
 from app.certificates.signing import KeyRing
@@ -68,15 +71,16 @@ def verify_bulk(session: Session, rows: Sequence[Sequence[str]], *, keyring: Key
     numbered = [(line, tuple(str(cell) for cell in row))
                 for line, row in enumerate(rows, start=1) if any(str(c).strip() for c in row)]
     if not numbered:
-        raise BulkInputError("The file is empty: put one certificate code per row.")
+        raise BulkInputError(_l("The file is empty: put one certificate code per row."))
     header = numbered[0][1] if looks_like_header(numbered[0][1],
                                                  [r for _, r in numbered[1:]]) else None
     body = numbered[1:] if header else numbered
     if len(body) > max_rows:
-        raise BulkInputError(f"The file has {len(body):,} rows; please upload at most "
-                             f"{max_rows:,} at a time.")
+        raise BulkInputError(_l("The file has %(rows)s rows; please upload at most %(most)s at "
+                                "a time.", rows=reader_number(len(body)),
+                                most=reader_number(max_rows)))
     if not body:
-        raise BulkInputError("The file has a header but no rows of codes.")
+        raise BulkInputError(_l("The file has a header but no rows of codes."))
     column = find_code_column(header, [cells for _, cells in body])
     codes = [cells[column] if column < len(cells) else "" for _, cells in body]
     verdicts = verify_many(session, codes, keyring=keyring, now=now)
@@ -119,8 +123,13 @@ def find_code_column(header: Sequence[str] | None, body: Sequence[Sequence[str]]
         return named[0]
     if width == 1:
         return 0
-    raise BulkInputError("We found no column of certificate codes in this file. Put the codes "
-                         "in one column, ideally under a header named \"code\".")
+    raise BulkInputError(_l("We found no column of certificate codes in this file. Put the "
+                            "codes in one column, ideally under a header named \"code\"."))
+
+
+def reader_number(count: int) -> LazyString:
+    """A count for a sentence, grouped as the reader's language writes it (10,000 in English)."""
+    return LazyString(format_number, count)
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,7 +228,7 @@ def _verdicts_csv(header: tuple[str, ...] | None, rows: Sequence[CheckedRow]) ->
 def verdict_cells(verdict: Verdict) -> list[str]:
     """The verdict columns of one row."""
     stated = verdict.certificate
-    details = " ".join((verdict.summary, *verdict.reasons))
+    details = " ".join(str(sentence) for sentence in (verdict.summary, *verdict.reasons))
     return [
         str(verdict.outcome),
         verdict.code or "",
@@ -229,6 +238,6 @@ def verdict_cells(verdict: Verdict) -> list[str]:
         stated.issued_on.isoformat() if stated else "",
         stated.expires_on.isoformat() if stated and stated.expires_on else "",
         verdict.status_changed_at.date().isoformat() if verdict.status_changed_at else "",
-        verdict.status_reason or "",
+        str(verdict.status_reason or ""),
         details,
     ]

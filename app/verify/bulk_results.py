@@ -15,6 +15,9 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
+from flask_babel.speaklater import LazyString
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from app.domain import DomainError
@@ -29,14 +32,14 @@ ROWS_PER_PAGE = 100
 _SALT = "hr-bulk-results"
 
 VERDICT_LABELS = {
-    Outcome.VALID: "Valid",
-    Outcome.EXPIRED: "Expired",
-    Outcome.SUSPENDED: "Suspended",
-    Outcome.REVOKED: "Revoked",
-    Outcome.NOT_FOUND: "Not found",
-    Outcome.MISTYPED: "Mistyped",
-    Outcome.MALFORMED: "Not a code",
-    Outcome.TAMPERED: "Failed integrity check",
+    Outcome.VALID: _l("Valid"),
+    Outcome.EXPIRED: _l("Expired"),
+    Outcome.SUSPENDED: _l("Suspended"),
+    Outcome.REVOKED: _l("Revoked"),
+    Outcome.NOT_FOUND: _l("Not found"),
+    Outcome.MISTYPED: _l("Mistyped"),
+    Outcome.MALFORMED: _l("Not a code"),
+    Outcome.TAMPERED: _l("Failed integrity check"),
 }
 
 
@@ -46,7 +49,7 @@ class UnreadableResults(DomainError):
     status_code = 400
 
     def __init__(self) -> None:
-        super().__init__("These results could not be read. Please upload the file again.")
+        super().__init__(_l("These results could not be read. Please upload the file again."))
 
 
 class ExpiredResults(DomainError):
@@ -56,8 +59,11 @@ class ExpiredResults(DomainError):
 
     def __init__(self) -> None:
         hours = int(RESULTS_KEPT_FOR.total_seconds() // 3600)
-        super().__init__(f"These results are more than {hours} hour{'s' if hours > 1 else ''} "
-                         "old. Upload the file again to check the codes as they stand now.")
+        super().__init__(lazy_ngettext(
+            "These results are more than %(num)d hour old. Upload the file again to check the "
+            "codes as they stand now.",
+            "These results are more than %(num)d hours old. Upload the file again to check the "
+            "codes as they stand now.", hours))
 
 
 class ForeignResults(DomainError):
@@ -66,7 +72,7 @@ class ForeignResults(DomainError):
     status_code = 403
 
     def __init__(self) -> None:
-        super().__init__("These results belong to another account.")
+        super().__init__(_l("These results belong to another account."))
 
 
 class _CompactJson:
@@ -133,7 +139,7 @@ class ResultsPage:
     checked_at: datetime
 
     @property
-    def labels(self) -> dict[str, str]:
+    def labels(self) -> dict[str, LazyString]:
         return {str(outcome): label for outcome, label in VERDICT_LABELS.items()}
 
 

@@ -30,14 +30,15 @@ def http_status(verdict: Verdict | PdfVerdict) -> int:
 
 def verdict_document(verdict: Verdict, *, verify_url: str | None,
                      jwks_url: str | None) -> dict[str, Any]:
-    """The verdict as the API returns it (same shape for every status)."""
+    """The verdict as the API returns it (same shape for every status); its sentences in the
+    request's language, its machine fields never translated."""
     return {
         "verdict": str(verdict.outcome),
         "valid": verdict.is_valid,
         "code": verdict.code,
-        "headline": verdict.headline,
-        "summary": verdict.summary,
-        "reasons": list(verdict.reasons),
+        "headline": str(verdict.headline),
+        "summary": str(verdict.summary),
+        "reasons": [str(reason) for reason in verdict.reasons],
         "certificate": _certificate(verdict),
         "status": _status(verdict),
         "record": _record(verdict, jwks_url),
@@ -57,7 +58,8 @@ def _status(verdict: Verdict) -> dict[str, Any] | None:
     if verdict.outcome not in (Outcome.REVOKED, Outcome.SUSPENDED):
         return None
     changed = verdict.status_changed_at
-    return {"reason": verdict.status_reason, "changed_at": changed.isoformat() if changed else None}
+    reason = str(verdict.status_reason) if verdict.status_reason is not None else None
+    return {"reason": reason, "changed_at": changed.isoformat() if changed else None}
 
 
 def _record(verdict: Verdict, jwks_url: str | None) -> dict[str, Any] | None:

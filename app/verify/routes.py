@@ -9,6 +9,8 @@ from __future__ import annotations
 from flask import (
     Blueprint, Response, current_app, jsonify, redirect, render_template, request, url_for,
 )
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from werkzeug.routing import PathConverter
 
 from app import transactions
@@ -19,7 +21,7 @@ from app.clock import utcnow
 from app.errors import error_response
 from app.extensions import client_address, db, limiter
 from app.verify import services
-from app.verify.forms import PDF_MAX_BYTES, CodeLookupForm, PdfUploadForm
+from app.verify.forms import PDF_MAX_BYTES, PDF_TOO_LARGE, CodeLookupForm, PdfUploadForm
 from app.verify.logbook import BatchedLogWriter
 from app.verify.openapi import http_status, openapi_document, verdict_document
 from app.verify.verdict import MAX_CODE_TEXT
@@ -38,8 +40,8 @@ class TypedCode(PathConverter):
 
 bp.record_once(lambda state: state.app.url_map.converters.setdefault("typed", TypedCode))
 
-TOO_MANY = ("You have checked many certificates in a short time. Please wait a minute, then "
-            "try again.")
+TOO_MANY = _l("You have checked many certificates in a short time. Please wait a minute, "
+              "then try again.")
 LOG_WRITER_KEY = "verification_log_writer"
 
 
@@ -87,7 +89,7 @@ def check_pdf():
     """Check an uploaded certificate PDF."""
     upload = PdfUploadForm()
     if not upload.validate_on_submit():
-        too_large = any("larger than" in error for error in upload.pdf.errors)
+        too_large = PDF_TOO_LARGE in upload.pdf.errors
         return render_template("verify/form.html", lookup=CodeLookupForm(formdata=None),
                                upload=upload), 413 if too_large else 400
     issuer = current_issuer()
@@ -136,16 +138,16 @@ def openapi():
 @bp.errorhandler(429)
 def too_many(_error):
     """The friendly 429: a page, or JSON on the API (Retry-After comes from the limiter)."""
-    return error_response(429, TOO_MANY)
+    return error_response(429, str(TOO_MANY))
 
 
 @bp.errorhandler(413)
 def upload_too_large(_error):
     """An upload over the site-wide limit: say so beside the upload field."""
     upload = PdfUploadForm(formdata=None)
-    upload.pdf.errors = [f"This file is too large. A certificate PDF is far smaller than "
-                         f"{PDF_MAX_BYTES // (1024 * 1024)} MB; please upload it as you "
-                         "received it."]
+    upload.pdf.errors = [_("This file is too large. A certificate PDF is far smaller than "
+                           "%(size)d MB; please upload it as you received it.",
+                           size=PDF_MAX_BYTES // (1024 * 1024))]
     return render_template("verify/form.html", lookup=CodeLookupForm(formdata=None),
                            upload=upload), 413
 

@@ -12,6 +12,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from babel.dates import format_date
+from flask_babel import force_locale, get_locale
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session, defer
 
@@ -45,14 +49,14 @@ class Outcome(enum.StrEnum):
 
 
 HEADLINES = {
-    Outcome.VALID: "Valid certificate",
-    Outcome.EXPIRED: "Expired certificate",
-    Outcome.SUSPENDED: "Suspended certificate",
-    Outcome.REVOKED: "Revoked certificate",
-    Outcome.NOT_FOUND: "No such certificate",
-    Outcome.MISTYPED: "This code looks mistyped",
-    Outcome.MALFORMED: "This is not a certificate code",
-    Outcome.TAMPERED: "Do not rely on this certificate",
+    Outcome.VALID: _l("Valid certificate"),
+    Outcome.EXPIRED: _l("Expired certificate"),
+    Outcome.SUSPENDED: _l("Suspended certificate"),
+    Outcome.REVOKED: _l("Revoked certificate"),
+    Outcome.NOT_FOUND: _l("No such certificate"),
+    Outcome.MISTYPED: _l("This code looks mistyped"),
+    Outcome.MALFORMED: _l("This is not a certificate code"),
+    Outcome.TAMPERED: _l("Do not rely on this certificate"),
 }
 
 
@@ -62,8 +66,8 @@ class Verdict:
 
     outcome: Outcome
     code: str | None
-    summary: str
-    reasons: tuple[str, ...] = ()
+    summary: str | LazyString
+    reasons: tuple[str | LazyString, ...] = ()
     #: what the certificate states: its signed payload, nothing else about the learner
     certificate: CertificatePayload | None = None
     #: the public reason of a revocation or suspension (never the internal note)
@@ -77,7 +81,7 @@ class Verdict:
     capstone_assessed: bool = False
 
     @property
-    def headline(self) -> str:
+    def headline(self) -> LazyString:
         """A few words for the top of the page."""
         return HEADLINES[self.outcome]
 
@@ -106,8 +110,8 @@ def verify_certificate(session: Session, code_text: str | None, *, keyring: KeyR
     :param now: the moment of the check (decides expiry)
     """
     if len(code_text or "") > MAX_CODE_TEXT:
-        return Verdict(Outcome.MALFORMED, None, "This is far too long to be a certificate code.",
-                       checked_at=now)
+        return Verdict(Outcome.MALFORMED, None,
+                       _l("This is far too long to be a certificate code."), checked_at=now)
     parsed = parse_code(code_text or "")
     if parsed.status is CodeStatus.MALFORMED:
         return Verdict(Outcome.MALFORMED, None, parsed.message, checked_at=now)
@@ -132,8 +136,9 @@ _BY_CODE = select(Certificate).options(defer(Certificate.pdf)) \
 def not_found(code: str, now: datetime) -> Verdict:
     """The verdict for a well-formed code that no certificate of ours carries."""
     return Verdict(Outcome.NOT_FOUND, code,
-                   f"We have never issued a certificate with the code {code}. Check the code "
-                   "against the document; if it matches, the document is not genuine.",
+                   _l("We have never issued a certificate with the code %(code)s. Check the code "
+                      "against the document; if it matches, the document is not genuine.",
+                      code=code),
                    checked_at=now)
 
 
@@ -141,10 +146,12 @@ def judge_certificate(certificate: Certificate, *, keyring: KeyRing, now: dateti
     """Judge one issued certificate: its signed record first, then its status and expiry."""
     problems, statement = read_record(certificate, keyring)
     if problems or statement is None:
-        log.warning("certificate %s failed its record check: %s", certificate.code, problems)
+        with force_locale("en"):
+            log.warning("certificate %s failed its record check: %s", certificate.code,
+                        [str(problem) for problem in problems])
         return Verdict(Outcome.TAMPERED, certificate.code,
-                       "The record of this certificate fails our integrity check, so we cannot "
-                       "confirm it. Please contact us before relying on it.",
+                       _l("The record of this certificate fails our integrity check, so we "
+                          "cannot confirm it. Please contact us before relying on it."),
                        reasons=tuple(problems), key_id=certificate.key_id,
                        payload=certificate.payload, signature=certificate.signature,
                        checked_at=now)
@@ -162,49 +169,64 @@ def judge_certificate(certificate: Certificate, *, keyring: KeyRing, now: dateti
 
 
 def _status_outcome(certificate: Certificate, statement: CertificatePayload,
-                    now: datetime) -> tuple[Outcome, str]:
+                    now: datetime) -> tuple[Outcome, LazyString]:
     """The outcome for an intact record, and the sentence that explains it."""
-    who = f"{statement.holder_name}'s certificate for {statement.course_title}"
+    who = {"holder": statement.holder_name, "course": statement.course_title}
+    changed = certificate.status_changed_at
     state = certificate.state(now)
     if state == REVOKED:
-        return Outcome.REVOKED, f"{who} was revoked{_on(certificate.status_changed_at)}. " \
-                                "It is no longer valid."
+        if changed is None:
+            return Outcome.REVOKED, _l("%(holder)s's certificate for %(course)s was revoked. It "
+                                       "is no longer valid.", **who)
+        return Outcome.REVOKED, _l("%(holder)s's certificate for %(course)s was revoked on "
+                                   "%(date)s. It is no longer valid.", **who,
+                                   date=reader_date(changed))
     if state == SUSPENDED:
-        return Outcome.SUSPENDED, f"{who} is suspended{_since(certificate.status_changed_at)}. " \
-                                  "It is not valid while the suspension lasts."
+        if changed is None:
+            return Outcome.SUSPENDED, _l("%(holder)s's certificate for %(course)s is suspended. "
+                                         "It is not valid while the suspension lasts.", **who)
+        return Outcome.SUSPENDED, _l("%(holder)s's certificate for %(course)s is suspended "
+                                     "since %(date)s. It is not valid while the suspension "
+                                     "lasts.", **who, date=reader_date(changed))
     if state == EXPIRED or (state == SUPERSEDED and certificate.has_expired(now)):
-        return Outcome.EXPIRED, f"{who} was genuine but expired on " \
-                                f"{display_date(statement.expires_on)}."
-    until = f" until {display_date(statement.expires_on)}" if statement.expires_on else ""
-    return Outcome.VALID, f"{who} is genuine and valid{until}."
+        return Outcome.EXPIRED, _l("%(holder)s's certificate for %(course)s was genuine but "
+                                   "expired on %(date)s.", **who,
+                                   date=reader_date(statement.expires_on))
+    if statement.expires_on is None:
+        return Outcome.VALID, _l("%(holder)s's certificate for %(course)s is genuine and valid.",
+                                 **who)
+    return Outcome.VALID, _l("%(holder)s's certificate for %(course)s is genuine and valid "
+                             "until %(date)s.", **who, date=reader_date(statement.expires_on))
 
 
-def _status_notes(certificate: Certificate) -> tuple[str, ...]:
+def _status_notes(certificate: Certificate) -> tuple[LazyString, ...]:
     """Extra sentences about the certificate's standing."""
-    if certificate.status == SUPERSEDED:
-        return ("A newer certificate for the same course replaces this one"
-                f"{_since(certificate.status_changed_at)}.",)
-    return ()
+    if certificate.status != SUPERSEDED:
+        return ()
+    if certificate.status_changed_at is None:
+        return (_l("A newer certificate for the same course replaces this one."),)
+    return (_l("A newer certificate for the same course replaces this one since %(date)s.",
+               date=reader_date(certificate.status_changed_at)),)
 
 
 def read_record(certificate: Certificate,
-                keyring: KeyRing) -> tuple[list[str], CertificatePayload | None]:
+                keyring: KeyRing) -> tuple[list[LazyString], CertificatePayload | None]:
     """The signed payload, parsed once, and a sentence for each way the record fails: the
     signature, a record that is not a payload, or row fields that differ from what was signed."""
     if not keyring.verify(certificate.payload.encode("utf-8"), certificate.key_id,
                           certificate.signature):
         if keyring.public_key(certificate.key_id) is None:
-            return ["The record is signed with a key we do not publish."], None
-        return ["The record's digital signature does not match its contents."], None
+            return [_l("The record is signed with a key we do not publish.")], None
+        return [_l("The record's digital signature does not match its contents.")], None
     try:
         stated = CertificatePayload.from_json(certificate.payload)
     except ValueError:
-        return ["The signed record is not readable."], None
+        return [_l("The signed record is not readable.")], None
     mismatched = CertificatePayload.from_row(certificate, stated.issuer).differences(
         stated.to_dict())
     if mismatched:
-        return [f"The certificate's {', '.join(FIELD_LABELS[n] for n in mismatched)} "
-                "differ from what was signed."], None
+        return [_l("The certificate's %(fields)s differ from what was signed.",
+                   fields=", ".join(FIELD_LABELS[n] for n in mismatched))], None
     return [], stated
 
 
@@ -213,12 +235,17 @@ def display_date(day: date | datetime | None) -> str:
     return long_date(day) if day is not None else ""
 
 
-def _on(moment: datetime | None) -> str:
-    return f" on {display_date(moment)}" if moment else ""
+def reader_date(day: date | datetime) -> LazyString:
+    """A date for a sentence, written when the sentence is shown: 5 March 2026 in English,
+    the reader's language's long form otherwise."""
+    return LazyString(_date_in_reader_language, day)
 
 
-def _since(moment: datetime | None) -> str:
-    return f" since {display_date(moment)}" if moment else ""
+def _date_in_reader_language(day: date | datetime) -> str:
+    locale = get_locale()
+    if locale is None or locale.language == "en":
+        return display_date(day)
+    return format_date(day.date() if isinstance(day, datetime) else day, "long", locale=locale)
 
 
 def code_like(cell: str) -> bool:

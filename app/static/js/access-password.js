@@ -1,6 +1,7 @@
 // Ticks the password rules listed under a new-password field while it is typed. The rules,
 // their wording and their parameters come from the server's policy, which checks them again
-// on submit; a rule this script does not know stays unticked until then.
+// on submit; a rule this script does not know stays unticked until then. The words it says
+// about a rule ("met", "not met") come, translated, from the list's data attributes.
 (() => {
   const lower = (text) => text.toLowerCase();
   const personal = (value, rule) =>
@@ -47,13 +48,13 @@
         if (!check) continue;
         if (!value) {
           rule.classList.remove("is-met");
-          if (state) state.textContent = rule.classList.contains("is-unmet") ? " (not met)" : "";
+          if (state) state.textContent = rule.classList.contains("is-unmet") ? ` ${list.dataset.notMet}` : "";
           continue;
         }
         const met = check(value, rule, you);
         rule.classList.toggle("is-met", met);
         rule.classList.remove("is-unmet");
-        if (state) state.textContent = met ? " (met)" : " (not met yet)";
+        if (state) state.textContent = ` ${met ? list.dataset.met : list.dataset.notMetYet}`;
       }
     };
     password.addEventListener("input", update);

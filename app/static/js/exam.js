@@ -1,13 +1,14 @@
 /* The attempt page: the time left in the learner's own clock, a warning at five minutes and at
    one minute (the only sentences read out unasked), each answer saved as it is given, the count
    and the navigator kept up to date, and a question before submitting with questions left
-   unanswered. Without this script the page is a plain form, and the server keeps the time. */
+   unanswered. Without this script the page is a plain form, and the server keeps the time.
+   Its sentences come in the page's language, from the form's data-text-* attributes. */
 (function () {
   "use strict";
 
   var WARNINGS = [
-    { secondsLeft: 300, text: "5 minutes left." },
-    { secondsLeft: 60, text: "1 minute left. Answers are submitted at 00:00." }
+    { secondsLeft: 300, sentence: "textFiveMinutes" },
+    { secondsLeft: 60, sentence: "textOneMinute" }
   ];
   var TYPING_PAUSE_MS = 700;
 
@@ -15,6 +16,13 @@
     var options = { hour: "2-digit", minute: "2-digit" };
     if (withSeconds) { options.second = "2-digit"; } else { options.timeZoneName = "short"; }
     return new Intl.DateTimeFormat(undefined, options).format(moment);
+  }
+
+  /* The form's sentence `name` with its {placeholders} filled in from `values`. */
+  function sentence(form, name, values) {
+    return (form.dataset[name] || "").replace(/\{(\w+)\}/g, function (whole, key) {
+      return values && Object.prototype.hasOwnProperty.call(values, key) ? String(values[key]) : whole;
+    });
   }
 
   function twoDigits(n) { return (n < 10 ? "0" : "") + n; }
@@ -26,9 +34,11 @@
     return hours ? hours + ":" + rest : rest;
   }
 
-  function listed(numbers) {
-    if (numbers.length === 1) { return "question " + numbers[0]; }
-    return "questions " + numbers.slice(0, -1).join(", ") + " and " + numbers[numbers.length - 1];
+  function listed(form, numbers) {
+    if (numbers.length === 1) { return sentence(form, "textOneQuestion", { number: numbers[0] }); }
+    return sentence(form, "textQuestions", {
+      numbers: numbers.slice(0, -1).join(", "), last: numbers[numbers.length - 1]
+    });
   }
 
   function isAnswered(question) {
@@ -54,8 +64,8 @@
         var link = nav.querySelector('a[data-question="' + question.dataset.question + '"]');
         var done = open.indexOf(question) === -1;
         link.classList.toggle("is-answered", done);
-        link.querySelector(".exam-nav-state").textContent = "Question " +
-          question.dataset.question + (done ? ", answered" : ", not answered");
+        link.querySelector(".exam-nav-state").textContent = sentence(form,
+          done ? "textAnswered" : "textNotAnswered", { number: question.dataset.question });
       });
     }
 
@@ -107,15 +117,15 @@
     function answer(reply) {
       var error = reply.body && reply.body.error;
       if (reply.status === 200 && reply.body && reply.body.saved_at) {
-        say("Saved at " + clockTime(new Date(reply.body.saved_at), true));
+        say(sentence(form, "textSaved", { time: clockTime(new Date(reply.body.saved_at), true) }));
       } else if (reply.status === 409 && error && error.result_url) {
         stopped = true;
         say(error.message, true);
         window.location.assign(error.result_url);
       } else if (error) {
-        say("Not saved: " + error.message, true);
+        say(sentence(form, "textRefused", { reason: error.message }), true);
       } else {
-        say("Not saved. Reload the page to carry on.", true);
+        say(sentence(form, "textUnsaved"), true);
       }
     }
 
@@ -123,12 +133,12 @@
       window.clearTimeout(typing);
       if (stopped) { return; }
       if (running) { again = true; return; }
-      say("Saving…");
+      say(sentence(form, "textSaving"));
       running = fetch(form.dataset.saveUrl, {
         method: "POST", body: new FormData(form), credentials: "same-origin",
         headers: { Accept: "application/json" }
       }).then(read).then(answer, function () {
-        say("Not saved: the connection failed. Your next answer tries again.", true);
+        say(sentence(form, "textOffline"), true);
       }).then(function () {
         running = null;
         if (again) { again = false; send(); }
@@ -145,7 +155,7 @@
       window.clearTimeout(typing);
       typing = window.setTimeout(send, TYPING_PAUSE_MS);
     });
-    say("Answers save as you go.");
+    say(sentence(form, "textReady"));
     return {
       idle: idle,
       stop: function () { stopped = true; window.clearTimeout(typing); }
@@ -171,9 +181,9 @@
 
     function ask(open) {
       var numbers = open.map(function (question) { return question.dataset.question; });
-      text.textContent = open.length + " of " + progress.total + " questions " +
-        (open.length === 1 ? "is" : "are") + " not answered: " + listed(numbers) +
-        ". Unanswered questions count as wrong.";
+      text.textContent = sentence(form, open.length === 1 ? "textConfirmOne" : "textConfirmMany", {
+        open: open.length, total: progress.total, questions: listed(form, numbers)
+      });
       confirmed = false;
       dialog.showModal();
     }
@@ -212,7 +222,7 @@
   }
 
   /* The time left, by the server's clock: the page says what time the server had when sent. */
-  function countdown(status, timeIsUp) {
+  function countdown(form, status, timeIsUp) {
     var deadline = Date.parse(status.dataset.deadline);
     if (isNaN(deadline)) { return; }
     var serverNow = Date.parse(status.dataset.serverNow);
@@ -238,7 +248,9 @@
         seconds > WARNINGS[1].secondsLeft);
       status.classList.toggle("is-urgent", seconds <= WARNINGS[1].secondsLeft);
       if (reached > stage) {
-        if (reached <= WARNINGS.length) { alert.textContent = WARNINGS[reached - 1].text; }
+        if (reached <= WARNINGS.length) {
+          alert.textContent = sentence(form, WARNINGS[reached - 1].sentence);
+        }
         else { timeIsUp(); }
         stage = reached;
       }
@@ -283,7 +295,7 @@
     var saver = autosave(form, status);
     var timeIsUp = guardSubmission(form, progress, saver);
     localTimes();
-    countdown(status, timeIsUp);
+    countdown(form, status, timeIsUp);
     measureBar(status);
   }
 
