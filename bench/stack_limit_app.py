@@ -38,6 +38,8 @@ def create_app() -> Flask:
     from app.courses.catalogue import LessonRef, ModuleRef, duration
     from app.courses.progress import build_progress
     from app.dates import long_date
+    from app.i18n import init_i18n
+    from config import Config
     from app.navigation import nav_items, url_for_page
     from app.security import init_security
     from app.static_routes import init_static_files
@@ -46,10 +48,13 @@ def create_app() -> Flask:
     bare = Flask(__name__, template_folder=str(ROOT / "app" / "templates"),
                  static_folder=str(ROOT / "app" / "static"))
     bare.config.update(SECRET_KEY=SECRET, SESSION_COOKIE_HTTPONLY=True,
-                       SESSION_COOKIE_SAMESITE="Lax", WTF_CSRF_TIME_LIMIT=60 * 60 * 8)
+                       SESSION_COOKIE_SAMESITE="Lax", WTF_CSRF_TIME_LIMIT=60 * 60 * 8,
+                       LANGUAGES=Config.LANGUAGES, BABEL_DEFAULT_LOCALE=Config.BABEL_DEFAULT_LOCALE,
+                       BABEL_TRANSLATION_DIRECTORIES=Config.BABEL_TRANSLATION_DIRECTORIES)
     _copy_url_rules(bare)
     init_security(bare)
     init_static_files(bare)
+    init_i18n(bare)  # the page is the same template, in the reader's language
     bare.jinja_env.globals.update(nav_items=nav_items, url_for_page=url_for_page,
                                   quiz_url=_quiz_url, csrf_token=generate_csrf)
     bare.jinja_env.filters["when"] = when
