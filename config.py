@@ -123,6 +123,11 @@ class Config:
     WTF_CSRF_TIME_LIMIT = 60 * 60 * 8
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
     PASSWORD_MIN_LENGTH = 10
+    #: the languages the interface speaks, the first the default (app/translations)
+    LANGUAGES = ("en", "de", "fr", "es")
+    BABEL_DEFAULT_LOCALE = "en"
+    BABEL_DEFAULT_TIMEZONE = "UTC"
+    BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "app" / "translations")
     #: how long a password reset link works (seconds); it also dies once the password changes
     PASSWORD_RESET_MAX_AGE = 60 * 60
     #: password reset requests per client (an address), whatever the accounts asked for
