@@ -1,4 +1,5 @@
 """Admin forms."""
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, SelectMultipleField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, NumberRange
@@ -7,7 +8,7 @@ from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 from app.models import ROLES
 from app.routing import MAX_ID
 
-ROLE_LABELS = {"learner": "Learner", "trainer": "Trainer", "hr": "HR", "admin": "Admin"}
+ROLE_LABELS = {"learner": _l("Learner"), "trainer": _l("Trainer"), "hr": _l("HR"), "admin": _l("Admin")}
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -16,9 +17,9 @@ class MultiCheckboxField(SelectMultipleField):
 
 
 class UserEditForm(FlaskForm):
-    roles = MultiCheckboxField("Roles", choices=[(r, ROLE_LABELS[r]) for r in ROLES if r != "learner"])
-    organisation = SelectField("Organisation", coerce=str, validate_choice=True)
-    submit = SubmitField("Save changes")
+    roles = MultiCheckboxField(_l("Roles"), choices=[(r, ROLE_LABELS[r]) for r in ROLES if r != "learner"])
+    organisation = SelectField(_l("Organisation"), coerce=str, validate_choice=True)
+    submit = SubmitField(_l("Save changes"))
 
 
 class UserActivationForm(FlaskForm):
@@ -26,8 +27,8 @@ class UserActivationForm(FlaskForm):
 
 
 class OrganisationForm(FlaskForm):
-    name = StringField("Organisation name", validators=[DataRequired(), Length(max=120)])
-    submit = SubmitField("Create organisation")
+    name = StringField(_l("Organisation name"), validators=[DataRequired(), Length(max=120)])
+    submit = SubmitField(_l("Create organisation"))
 
 
 class MailRetryForm(FlaskForm):

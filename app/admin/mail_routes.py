@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 
 from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from werkzeug.utils import secure_filename
 
@@ -50,7 +52,7 @@ def mail_retry():
         abort(400)
     notification_id = form.notification_id.data
     mail_services.retry_failed(db.session, current_user, notification_id, utcnow())
-    flash(f"Notification #{notification_id} is queued again.", "success")
+    flash(_("Notification #%(id)s is queued again.", id=notification_id), "success")
     return _back_to_listing()
 
 
@@ -62,7 +64,8 @@ def mail_retry_all():
     if not MailRetryAllForm().validate_on_submit():
         abort(400)
     count = mail_services.retry_failed(db.session, current_user, None, utcnow())
-    flash(f"{count} failed mail{'s are' if count != 1 else ' is'} queued again.", "success")
+    flash(ngettext("%(num)d failed mail is queued again.", "%(num)d failed mails are queued again.",
+                   count), "success")
     return _back_to_listing()
 
 

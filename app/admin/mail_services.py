@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
@@ -40,8 +41,8 @@ def retry_failed(session: Session, actor: User, notification_id: int | None,
         .order_by(Notification.id).limit(AUDITED_IDS)))
     count = outbox.retry(session, ids, now)
     if count == 0:
-        raise NothingToRetry("There is no failed mail to retry: it was retried or sent "
-                             "meanwhile." if ids else "There is no failed mail to retry.")
+        raise NothingToRetry(_l("There is no failed mail to retry: it was retried or sent "
+                                "meanwhile.") if ids else _l("There is no failed mail to retry."))
     summary = (f"Notification #{notification_id} queued again" if ids else
                f"{count} failed notification{'s' if count != 1 else ''} queued again")
     record(session, actor, "mail.retry", "notification", notification_id or "failed", summary,

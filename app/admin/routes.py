@@ -1,9 +1,11 @@
 """Administration: accounts, roles, organisations and the audit log."""
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 
-from app.admin.forms import OrganisationForm, UserActivationForm, UserEditForm
+from app.admin.forms import ROLE_LABELS, OrganisationForm, UserActivationForm, UserEditForm
 from app.auth import services
 from app.auth.decorators import role_required
 from app.certificates import services as certificates
@@ -32,7 +34,8 @@ def users():
     role = request.args.get("role") if request.args.get("role") in ROLES else None
     page = db.paginate(services.search_users(q, role), page=page_number(request.args), per_page=25,
                        error_out=False)
-    return render_template("admin/users.html", page=page, q=q, role=role, roles=ROLES)
+    return render_template("admin/users.html", page=page, q=q, role=role, roles=ROLES,
+                           role_labels=ROLE_LABELS)
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
@@ -51,7 +54,7 @@ def user_detail(user_id: int):
         except services.AccountError as error:
             form.roles.errors.append(str(error))  # a 400 re-render: nothing is kept
         else:
-            flash(f"{user.name} is updated.", "success")
+            flash(_("%(name)s is updated.", name=user.name), "success")
             return redirect(url_for("admin.user_detail", user_id=user.id))
     return render_template("admin/user_detail.html", user=user, form=form,
                            toggle=UserActivationForm(),
@@ -72,7 +75,7 @@ def _user_edit_form(user: User, orgs: list[Organisation]) -> UserEditForm:
     """The roles and organisation form, filled with the account's current ones."""
     form = UserEditForm(roles=sorted(user.roles - {"learner"}),
                         organisation=user.organisation.slug if user.organisation else "")
-    form.organisation.choices = [("", "No organisation")] + [(o.slug, o.name) for o in orgs]
+    form.organisation.choices = [("", _("No organisation"))] + [(o.slug, o.name) for o in orgs]
     return form
 
 
@@ -85,8 +88,8 @@ def user_set_active(user_id: int):
     if not UserActivationForm().validate_on_submit():
         abort(400)
     services.set_active(db.session, current_user, user, not user.is_active_account, utcnow())
-    flash(f"{user.name} is {'reactivated' if user.is_active_account else 'deactivated'}.",
-          "success")
+    flash(_("%(name)s is reactivated.", name=user.name) if user.is_active_account
+          else _("%(name)s is deactivated.", name=user.name), "success")
     return redirect(url_for("admin.user_detail", user_id=user.id))
 
 
@@ -99,8 +102,9 @@ def user_sign_out(user_id: int):
     if not UserActivationForm().validate_on_submit():
         abort(400)
     ended = services.sign_out_everywhere(db.session, current_user, user, utcnow())
-    flash(f"{user.name} is signed out everywhere ({ended} login{'s' if ended != 1 else ''} "
-          "ended).", "success")
+    flash(ngettext("%(name)s is signed out everywhere (%(num)d login ended).",
+                   "%(name)s is signed out everywhere (%(num)d logins ended).", ended,
+                   name=user.name), "success")
     return redirect(url_for("admin.user_detail", user_id=user.id))
 
 
@@ -115,7 +119,7 @@ def organisations():
         except services.AccountError as error:
             form.name.errors.append(str(error))  # a 400 re-render: nothing is kept
         else:
-            flash(f"{org.name} is created.", "success")
+            flash(_("%(name)s is created.", name=org.name), "success")
             return redirect(url_for("admin.organisations"))
     return render_template("admin/organisations.html", form=form,
                            orgs=services.organisations(db.session)), 400 if form.errors else 200

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -47,7 +48,8 @@ def create_course(session: Session, actor: User, *, slug: str, title: str,
     except OutlineError as error:
         raise StudioError(str(error)) from None
     if slug in RESERVED_SLUGS or find_course(session, slug) is not None:
-        raise CourseExists(f"A course with the slug '{slug}' exists already: choose another.")
+        raise CourseExists(_l("A course with the slug '%(slug)s' exists already: choose another.",
+                              slug=slug))
     course = Course(slug=slug, title=title.strip(), status="draft")
     session.add(course)
     files = draft_folder.new_course_files(title.strip(), summary)
@@ -91,8 +93,8 @@ def _new_draft(session: Session, actor: User, course: Course, files: Mapping[str
     try:
         session.flush()
     except IntegrityError:
-        raise DraftConflict("Someone started a draft of this course at the same moment: "
-                            "reload the page.") from None
+        raise DraftConflict(_l("Someone started a draft of this course at the same moment: "
+                               "reload the page.")) from None
     return draft
 
 
@@ -120,17 +122,22 @@ def save_file(session: Session, actor: User, draft: CourseDraft, path: str, text
     """
     current = draft.files.get(path)
     if current is None:
-        raise DraftConflict(f"{path} was renamed or removed since you opened it. Your text is "
-                            "below: copy it to keep it.")
+        raise DraftConflict(_l("%(path)s was renamed or removed since you opened it. Your text is "
+                               "below: copy it to keep it.", path=path))
     if file_revision(draft, path) != seen_revision:
-        who = draft.updated_by.name if draft.updated_by else "Someone"
-        raise DraftConflict(f"{path} changed since you opened it ({who} saved the draft at "
-                            f"{draft.updated_at:%H:%M} UTC). Nothing was overwritten: compare "
-                            "below, then save again to keep your text.")
+        time = f"{draft.updated_at:%H:%M} UTC"
+        if draft.updated_by is None:
+            raise DraftConflict(_l("%(path)s changed since you opened it (someone saved the draft "
+                                   "at %(time)s). Nothing was overwritten: compare below, then "
+                                   "save again to keep your text.", path=path, time=time))
+        raise DraftConflict(_l("%(path)s changed since you opened it (%(name)s saved the draft at "
+                               "%(time)s). Nothing was overwritten: compare below, then save "
+                               "again to keep your text.", path=path, name=draft.updated_by.name,
+                               time=time))
     text = normalise_text(text)
     if len(text) > MAX_FILE_CHARS:
-        raise StudioError(f"{path} is longer than {MAX_FILE_CHARS // 1024} kB; split it into "
-                          "several lessons.")
+        raise StudioError(_l("%(path)s is longer than %(kilobytes)s kB; split it into several "
+                             "lessons.", path=path, kilobytes=MAX_FILE_CHARS // 1024))
     if text == normalise_text(current):
         return False
     commit_files(session, actor, draft, {**draft.files, path: text}, "file.save",

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel import lazy_ngettext
+
 from app.domain import DomainError
 
 
@@ -80,8 +82,9 @@ class DraftInvalid(StudioError):
 
     def __init__(self, problems: list[DraftProblem]) -> None:
         self.problems = problems
-        noun = "problem" if len(problems) == 1 else "problems"
-        super().__init__(f"The draft has {len(problems)} {noun}; nothing was published.")
+        super().__init__(lazy_ngettext("The draft has %(num)d problem; nothing was published.",
+                                       "The draft has %(num)d problems; nothing was published.",
+                                       len(problems)))
 
 
 class GiftTooLarge(StudioError):

@@ -7,6 +7,8 @@ import re
 from flask import (
     Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for,
 )
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from app.authoring import forms, services
@@ -43,7 +45,7 @@ def edit_file(slug: str, path: str):
     """Edit one Markdown file of the draft, with its problems and a live preview."""
     course, draft = course_and_draft(slug)
     if request.method == "GET" and path not in draft.files:
-        abort(404, "This file is not in the draft.")
+        abort(404, _("This file is not in the draft."))
     kind = file_kind(draft.files, path)
     form = (forms.QuizEditForm if kind in QUIZ_KINDS else forms.FileEditForm)()
     if request.method == "GET":
@@ -61,7 +63,7 @@ def edit_file(slug: str, path: str):
                               conflict=str(error))
     except services.StudioError as error:
         return _render_editor(course, draft, path, kind, form, flashed_refusal(error))
-    flash("Saved to the draft." if changed else "No changes to save.", "success")
+    flash(_("Saved to the draft.") if changed else _("No changes to save."), "success")
     return redirect(url_for(".edit_file", slug=slug, path=path))
 
 
@@ -89,7 +91,7 @@ def _import_gift(course: Course, draft: CourseDraft, path: str, kind: str, form)
     """Convert an uploaded GIFT file into the quiz text (not saved until the trainer saves)."""
     upload = form.gift.data
     if not upload or not getattr(upload, "filename", ""):
-        form.gift.errors.append("Choose a GIFT file to convert.")
+        form.gift.errors.append(_("Choose a GIFT file to convert."))
         return _render_editor(course, draft, path, kind, form, 400)
     raw = upload.read(MAX_GIFT_BYTES + 1)
     if len(raw) > MAX_GIFT_BYTES:
@@ -98,7 +100,7 @@ def _import_gift(course: Course, draft: CourseDraft, path: str, kind: str, form)
     try:
         source = raw.decode("utf-8")
     except UnicodeDecodeError:
-        form.gift.errors.append("The file is not UTF-8 text: save it as UTF-8 and try again.")
+        form.gift.errors.append(_("The file is not UTF-8 text: save it as UTF-8 and try again."))
         return _render_editor(course, draft, path, kind, form, 400)
     current = services.normalise_text(form.text.data or "")
     append = form.mode.data != "replace"
@@ -121,10 +123,10 @@ def preview(slug: str, path: str):
     """The live preview and quick checks of the text being edited (JSON for the editor)."""
     course, draft = course_and_draft(slug)
     if path not in draft.files:
-        abort(404, "This file is not in the draft.")
+        abort(404, _("This file is not in the draft."))
     text = request.form.get("text", "")
     if len(text) > services.MAX_FILE_CHARS:
-        abort(413, "The text is too long to preview.")
+        abort(413, _("The text is too long to preview."))
     kind = file_kind(draft.files, path)
     result = preview_file(kind, path, services.normalise_text(text), _links(course, kind))
     html = render_template("authoring/_preview.html", preview=result, course=course)
@@ -150,8 +152,8 @@ def images(slug: str):
     except services.StudioError as error:  # ImageRejected says 413 or 415
         form.image.errors.append(str(error))
         return _render_images(course, draft, form, refusal_status(error))
-    flash(f"Uploaded assets/{asset.path}. Use it as ![description](../assets/{asset.path}) "
-          "in a lesson.", "success")
+    flash(_("Uploaded %(file)s. Use it as %(markdown)s in a lesson.", file=f"assets/{asset.path}",
+            markdown=f"![description](../assets/{asset.path})"), "success")
     return redirect(url_for(".images", slug=slug))
 
 
@@ -164,23 +166,23 @@ def _render_images(course: Course, draft: CourseDraft, form, status: int):
 @refusals_return_to(".images")
 def remove_image(slug: str):
     """Remove an asset from the draft."""
-    _, draft = course_and_draft(slug)
+    draft = course_and_draft(slug)[1]
     form = forms.AssetRemoveForm()
     if not form.validate_on_submit():
         abort(400, EXPIRED_FORM)
     services.remove_asset(db.session, current_user, draft, form.path.data)
-    flash(f"Removed assets/{form.path.data}.", "success")
+    flash(_("Removed %(file)s.", file=f"assets/{form.path.data}"), "success")
     return redirect(url_for(".images", slug=slug))
 
 
 @bp.route("/<slug>/assets/<path:path>")
 def draft_asset(slug: str, path: str):
     """A draft asset, for the editor's preview (never cached: drafts change)."""
-    _, draft = course_and_draft(slug)
+    draft = course_and_draft(slug)[1]
     asset = db.session.scalar(db.select(DraftAsset).where(DraftAsset.draft_id == draft.id,
                                                           DraftAsset.path == path))
     if asset is None:
-        abort(404, "This file is not in the draft.")
+        abort(404, _("This file is not in the draft."))
     inline = asset.content_type in _IMAGE_TYPES
     response = Response(asset.data, content_type=served_content_type(
         asset.content_type if inline else "application/octet-stream"))
@@ -200,7 +202,7 @@ def download(slug: str):
     if request.args.get("source") == "published":
         sources = services.published_sources(db.session, course, courses_dir())
         if sources is None:
-            abort(404, "This course has not been published yet.")
+            abort(404, _("This course has not been published yet."))
         files = folder_contents(sources.files, sources.assets)
         name = f"{slug}-v{course.current_version.number}.zip"
     else:
@@ -226,7 +228,8 @@ def upload(slug: str):
         # an unsafe archive says its own status; a usable zip of unusable content is a 422
         return _render_upload(course, draft, form,
                               status if isinstance(error, ArchiveRejected) else 422)
-    flash(f"The draft now holds the {count} files of the archive.", "success")
+    flash(ngettext("The draft now holds the %(num)d file of the archive.",
+                   "The draft now holds the %(num)d files of the archive.", count), "success")
     return redirect(url_for(".course", slug=slug))
 
 

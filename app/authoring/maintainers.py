@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, false, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
@@ -81,11 +82,14 @@ def add_maintainer(session: Session, actor: User | None, course: Course, email: 
     _check_assigner(actor)
     user = find_user_by_email(session, email)
     if user is None:
-        raise MaintainerRefused(f"No account has the email {email.strip()!r}.")
+        raise MaintainerRefused(_l("No account has the email %(email)s.",
+                                   email=repr(email.strip())))
     if not user.has_role(MAINTAINER_ROLE):
-        raise MaintainerRefused(f"{user.email} is not a trainer: grant the trainer role first.")
+        raise MaintainerRefused(_l("%(email)s is not a trainer: grant the trainer role first.",
+                                   email=user.email))
     if is_maintainer(session, user, course):
-        raise AlreadyMaintainer(f"{user.email} maintains {course.slug} already.")
+        raise AlreadyMaintainer(_l("%(email)s maintains %(course)s already.", email=user.email,
+                                   course=course.slug))
     return _assign(session, actor, course, user, now)
 
 
@@ -108,7 +112,8 @@ def remove_maintainer(session: Session, actor: User | None, course: Course, emai
     user = find_user_by_email(session, email)
     row = session.get(CourseMaintainer, (course.id, user.id)) if user is not None else None
     if row is None:
-        raise NotAMaintainer(f"{email.strip()} does not maintain {course.slug}.")
+        raise NotAMaintainer(_l("%(email)s does not maintain %(course)s.", email=email.strip(),
+                                course=course.slug))
     session.delete(row)
     session.flush()
     record(session, actor, "studio.maintainer.remove", "course", course.id,
@@ -119,7 +124,7 @@ def remove_maintainer(session: Session, actor: User | None, course: Course, emai
 
 def _check_assigner(actor: User | None) -> None:
     if not may_assign(actor):
-        raise NotAllowed("Only administrators assign and remove a course's maintainers.")
+        raise NotAllowed(_l("Only administrators assign and remove a course's maintainers."))
 
 
 def _assign(session: Session, actor: User | None, course: Course, user: User,
@@ -131,7 +136,8 @@ def _assign(session: Session, actor: User | None, course: Course, user: User,
     try:
         session.flush()
     except IntegrityError:
-        raise AlreadyMaintainer(f"{user.email} maintains {course.slug} already.") from None
+        raise AlreadyMaintainer(_l("%(email)s maintains %(course)s already.", email=user.email,
+                                   course=course.slug)) from None
     record(session, actor, "studio.maintainer.add", "course", course.id,
            summary=f"{user.email} maintains {course.slug}", user_id=user.id, email=user.email)
     return row

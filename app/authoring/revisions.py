@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -23,9 +24,13 @@ from app.models import CourseDraft, DraftAsset, User
 def check_revision(draft: CourseDraft, seen_revision: int) -> None:
     """`DraftConflict` unless the draft is still at the revision the trainer saw."""
     if draft.revision != seen_revision:
-        who = draft.updated_by.name if draft.updated_by else "Someone"
-        raise DraftConflict(f"The draft changed since you opened it ({who} changed it at "
-                            f"{draft.updated_at:%H:%M} UTC). Review the changes and try again.")
+        time = f"{draft.updated_at:%H:%M} UTC"
+        if draft.updated_by is None:
+            raise DraftConflict(_l("The draft changed since you opened it (someone changed it at "
+                                   "%(time)s). Review the changes and try again.", time=time))
+        raise DraftConflict(_l("The draft changed since you opened it (%(name)s changed it at "
+                               "%(time)s). Review the changes and try again.",
+                               name=draft.updated_by.name, time=time))
 
 
 def file_revision(draft: CourseDraft, path: str) -> int:
@@ -73,5 +78,5 @@ def flush_draft(session: Session) -> None:
     try:
         session.flush()
     except StaleDataError:
-        raise DraftConflict("Someone else changed this draft at the same moment. Nothing was "
-                            "saved: reload and try again.") from None
+        raise DraftConflict(_l("Someone else changed this draft at the same moment. Nothing was "
+                               "saved: reload and try again.")) from None

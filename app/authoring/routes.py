@@ -7,6 +7,7 @@ any of its routes. Views never commit: the request does, once, when it answers w
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.authoring import forms, services
@@ -51,7 +52,8 @@ def new_course():
     except services.StudioError as error:
         form.slug.errors.append(str(error))
         return render_template("authoring/new.html", form=form), refusal_status(error)
-    flash(f"Created {draft.course.title}. It is a draft until you publish it.", "success")
+    flash(_("Created %(title)s. It is a draft until you publish it.", title=draft.course.title),
+          "success")
     return redirect(url_for(".course", slug=draft.course.slug))
 
 
@@ -91,9 +93,9 @@ def start_draft(slug: str):
         return _render_course(course, flashed_refusal(error))
     version = course.current_version
     if version is not None and draft.content_hash != version.content_hash:
-        flash(f"The original files of version {version.number} were not stored, so the draft was "
-              "rebuilt from its content: the text is the same, the formatting of settings and "
-              "quizzes may differ.", "warning")
+        flash(_("The original files of version %(number)s were not stored, so the draft was "
+                "rebuilt from its content: the text is the same, the formatting of settings and "
+                "quizzes may differ.", number=version.number), "warning")
     return redirect(url_for(".course", slug=slug))
 
 
@@ -108,7 +110,7 @@ def discard_draft(slug: str):
         services.discard_draft(db.session, current_user, draft, revision_of(form))
     except services.StudioError as error:
         return _render_course(course, flashed_refusal(error))
-    flash("The draft was discarded.", "success")
+    flash(_("The draft was discarded."), "success")
     return redirect(url_for(".course", slug=slug))
 
 
@@ -119,9 +121,10 @@ def add_maintainer(slug: str):
     course = course_or_404(slug)
     form = forms.MaintainerForm()
     if not form.validate_on_submit():
-        abort(400, "Give the email address of a trainer's account.")
+        abort(400, _("Give the email address of a trainer's account."))
     row = services.add_maintainer(db.session, current_user, course, form.email.data, utcnow())
-    flash(f"{row.user.name} now maintains {course.title}.", "success")
+    flash(_("%(name)s now maintains %(title)s.", name=row.user.name, title=course.title),
+          "success")
     return redirect(url_for(".course", slug=slug))
 
 
@@ -134,7 +137,8 @@ def remove_maintainer(slug: str):
     if not form.validate_on_submit():
         abort(400, EXPIRED_FORM)
     user = services.remove_maintainer(db.session, current_user, course, form.email.data)
-    flash(f"{user.name} no longer maintains {course.title}.", "success")
+    flash(_("%(name)s no longer maintains %(title)s.", name=user.name, title=course.title),
+          "success")
     return redirect(url_for(".course", slug=slug))
 
 
@@ -153,7 +157,7 @@ def _structure_edit(slug: str, form, change):
     """A structure edit posted from the course page: redirect back, or re-render with a 4xx."""
     course, draft = course_and_draft(slug)
     if not form.validate_on_submit():
-        flash(" ".join(f"{form[name].label.text}: {' '.join(errors)}"
+        flash(" ".join(f"{form[name].label.text}: {' '.join(map(str, errors))}"
                        for name, errors in form.errors.items()), "danger")
         return _render_course(course, 400)
     message, status = _apply_edit(draft, change)
@@ -167,25 +171,27 @@ def _structure_edit(slug: str, form, change):
 def add_module(slug: str):
     """Add a module at the end."""
     form = forms.ModuleAddForm()
-    return _structure_edit(slug, form, lambda draft: "Added module " + services.add_module(
-        db.session, current_user, draft, form.title.data, form.slug.data) + ".")
+    return _structure_edit(slug, form, lambda draft: _(
+        "Added module %(path)s.", path=services.add_module(
+            db.session, current_user, draft, form.title.data, form.slug.data)))
 
 
 @bp.route("/<slug>/lessons", methods=["POST"])
 def add_lesson(slug: str):
     """Add a lesson at the end of a module."""
     form = forms.LessonAddForm()
-    return _structure_edit(slug, form, lambda draft: "Added lesson " + services.add_lesson(
-        db.session, current_user, draft, form.module.data, form.title.data, form.slug.data,
-        form.minutes.data) + ".")
+    return _structure_edit(slug, form, lambda draft: _(
+        "Added lesson %(path)s.", path=services.add_lesson(
+            db.session, current_user, draft, form.module.data, form.title.data, form.slug.data,
+            form.minutes.data)))
 
 
 @bp.route("/<slug>/quizzes", methods=["POST"])
 def add_quiz(slug: str):
     """Add a module quiz, or the final exam."""
     form = forms.QuizAddForm()
-    return _structure_edit(slug, form, lambda draft: "Added " + services.add_quiz(
-        db.session, current_user, draft, form.module.data or None) + ".")
+    return _structure_edit(slug, form, lambda draft: _("Added %(path)s.", path=services.add_quiz(
+        db.session, current_user, draft, form.module.data or None)))
 
 
 @bp.route("/<slug>/move", methods=["POST"])
@@ -195,7 +201,7 @@ def move(slug: str):
 
     def change(draft: CourseDraft) -> str:
         services.move(db.session, current_user, draft, form.path.data, int(form.step.data))
-        return "Moved."
+        return _("Moved.")
     return _structure_edit(slug, form, change)
 
 
@@ -206,15 +212,16 @@ def rename(slug: str):
     path = request.values.get("path", "")
     item = _outline_item(draft, path)
     if item["kind"] not in ("module", "lesson"):
-        abort(404, "Only modules and lessons have a slug to rename.")
+        abort(404, _("Only modules and lessons have a slug to rename."))
     form = forms.RenameForm(data={"path": path, "title": item["title"], "slug": item["slug"]})
     status = 400 if form.is_submitted() else 200
     if form.validate_on_submit():
         if form.slug.data != item["slug"] and not form.confirm_slug_change.data:
-            form.confirm_slug_change.errors.append("Tick the box to change the slug.")
+            form.confirm_slug_change.errors.append(_("Tick the box to change the slug."))
         else:
-            message, status = _apply_edit(draft, lambda d: "Renamed to " + services.rename(
-                db.session, current_user, d, path, form.title.data, form.slug.data) + ".")
+            message, status = _apply_edit(draft, lambda d: _(
+                "Renamed to %(path)s.", path=services.rename(
+                    db.session, current_user, d, path, form.title.data, form.slug.data)))
             if message is not None:
                 flash(message, "success")
                 return redirect(url_for(".course", slug=slug))
@@ -231,7 +238,8 @@ def remove(slug: str):
     status = 400 if form.is_submitted() else 200
     if form.validate_on_submit():
         message, status = _apply_edit(draft, lambda d: (
-            services.remove(db.session, current_user, d, path), f"Removed {path}.")[1])
+            services.remove(db.session, current_user, d, path),
+            _("Removed %(path)s.", path=path))[1])
         if message is not None:
             flash(message, "success")
             return redirect(url_for(".course", slug=slug))
@@ -254,7 +262,7 @@ def _outline_item(draft: CourseDraft, path: str) -> dict:
     if path and path == outline.exam_path:
         return {"kind": "final exam", "path": path, "title": title_of(draft.files[path], ""),
                 "slug": ""}
-    abort(404, "That module or lesson is not in the draft.")
+    abort(404, _("That module or lesson is not in the draft."))
 
 
 # --- publishing and history -------------------------------------------------------------------
@@ -273,9 +281,11 @@ def publish(slug: str):
         problems = error.problems if isinstance(error, services.DraftInvalid) else None
         return _render_publish(course, draft, form, flashed_refusal(error), problems)
     if result.status == "unchanged":
-        flash(f"Nothing to publish: the draft is version {result.version.number}.", "info")
+        flash(_("Nothing to publish: the draft is version %(number)s.",
+                number=result.version.number), "info")
     else:
-        flash(f"Published version {result.version.number} of {course.title}.", "success")
+        flash(_("Published version %(number)s of %(title)s.", number=result.version.number,
+                title=course.title), "success")
     return redirect(url_for(".course", slug=slug))
 
 

@@ -7,6 +7,7 @@ edges decide them from the app's settings.
 """
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from app.audit import record
@@ -27,7 +28,8 @@ def upload_image(session: Session, actor: User, draft: CourseDraft, name: str, d
     image = check_image(name, data, max_bytes)
     existing = next((a for a in draft.assets if a.path == image.name), None)
     if existing is not None and not replace:
-        raise AlreadyExists(f"assets/{image.name} exists already: tick “replace” to overwrite it.")
+        raise AlreadyExists(_l("%(file)s exists already: tick “replace” to overwrite it.",
+                               file=f"assets/{image.name}"))
     if existing is not None:
         draft.assets.remove(existing)
         session.flush()
@@ -44,7 +46,7 @@ def remove_asset(session: Session, actor: User, draft: CourseDraft, path: str) -
     """Remove an asset from the draft."""
     asset = next((a for a in draft.assets if a.path == path), None)
     if asset is None:
-        raise DraftConflict(f"assets/{path} is not in the draft any more.")
+        raise DraftConflict(_l("%(file)s is not in the draft any more.", file=f"assets/{path}"))
     draft.assets.remove(asset)
     touch_draft(session, actor, draft, draft.revision + 1)
     record(session, actor, "studio.asset.remove", "course", draft.course_id,
@@ -62,8 +64,9 @@ def replace_from_archive(session: Session, actor: User, draft: CourseDraft, data
     archive = read_zip(data, limits)
     slug = draft.course.slug
     if archive.root_name not in (None, slug):
-        raise StudioError(f"This archive holds the folder '{archive.root_name}', not '{slug}': "
-                          "upload it to that course, or rename the folder.")
+        raise StudioError(_l("This archive holds the folder '%(folder)s', not '%(slug)s': "
+                             "upload it to that course, or rename the folder.",
+                             folder=archive.root_name, slug=slug))
     try:
         files, assets = draft_folder.split_folder(archive.files)
     except FolderRejected as error:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Blueprint, abort, current_app, flash, g, request
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app import transactions
@@ -21,9 +22,9 @@ from app.models import Course, CourseDraft
 
 bp = Blueprint("authoring", __name__, url_prefix="/studio")
 
-EXPIRED_FORM = "Your form expired. Please reload the page and try again."
-NOT_A_MAINTAINER = ("Only the course's maintainers and administrators can open it in the studio. "
-                    "Ask an administrator to add you as a maintainer.")
+EXPIRED_FORM = _l("Your form expired. Please reload the page and try again.")
+NOT_A_MAINTAINER = _l("Only the course's maintainers and administrators can open it in the "
+                      "studio. Ask an administrator to add you as a maintainer.")
 
 
 @bp.before_request
@@ -51,7 +52,7 @@ def course_or_404(slug: str) -> Course:
         return course
     course = services.find_course(db.session, slug)
     if course is None:
-        abort(404, "There is no course with this address.")
+        abort(404, _l("There is no course with this address."))
     if not services.may_edit(db.session, current_user, course):
         abort(403, NOT_A_MAINTAINER)
     g.studio_course = course
@@ -62,7 +63,7 @@ def draft_or_404(course: Course) -> CourseDraft:
     """The course's draft, or 404 with what to do."""
     draft = services.find_draft(db.session, course)
     if draft is None:
-        abort(404, "This course has no draft yet: start one from the course's studio page.")
+        abort(404, _l("This course has no draft yet: start one from the course's studio page."))
     return draft
 
 

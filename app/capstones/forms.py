@@ -30,8 +30,8 @@ class SubmissionForm(FlaskForm):
 class ScoreForm(FlaskForm):
     """The overall comment; the levels and comments per criterion are read by `scores_from`."""
 
-    comment = TextAreaField("Overall comment (optional)", validators=[Length(max=4000)])
-    submit = SubmitField("Save the score")
+    comment = TextAreaField(_l("Overall comment (optional)"), validators=[Length(max=4000)])
+    submit = SubmitField(_l("Save the score"))
 
 
 def checked_files(form: SubmissionForm) -> list[CheckedFile]:

@@ -12,6 +12,9 @@ import statistics
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flask_babel import format_number, gettext
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from sqlalchemy import Select, or_, select, update
 from sqlalchemy.orm import Session
 
@@ -104,7 +107,7 @@ def submission_for_grader(session: Session, trainer: User, submission_id: int
     grade its course (the work stays private)."""
     submission = session.get(CapstoneSubmission, submission_id)
     if submission is None or not _may_grade(session, trainer, submission.course_id):
-        raise CapstoneNotFound("There is no such submission.")
+        raise CapstoneNotFound(_l("There is no such submission."))
     return submission, capstone_of(session.get(CourseVersion, submission.version_id))
 
 
@@ -112,7 +115,7 @@ def claim(session: Session, trainer: User, submission_id: int, now: datetime) ->
     """Take a submission to grade; GradingConflict when another trainer holds it."""
     submission, _ = submission_for_grader(session, trainer, submission_id)
     if submission.status != SUBMITTED:
-        raise GradingConflict("This work has been scored already.")
+        raise GradingConflict(_l("This work has been scored already."))
     taken = session.execute(
         update(CapstoneSubmission)
         .where(CapstoneSubmission.id == submission.id, CapstoneSubmission.status == SUBMITTED,
@@ -123,8 +126,9 @@ def claim(session: Session, trainer: User, submission_id: int, now: datetime) ->
         .execution_options(synchronize_session=False)).rowcount
     session.refresh(submission)
     if not taken:
-        holder = submission.claimed_by.name if submission.claimed_by else "another trainer"
-        raise GradingConflict(f"{holder} is grading this work.")
+        if submission.claimed_by is None:
+            raise GradingConflict(_l("Another trainer is grading this work."))
+        raise GradingConflict(_l("%(name)s is grading this work.", name=submission.claimed_by.name))
     record(session, trainer, "capstone.claimed", "capstone_submission", submission.id)
 
 
@@ -163,8 +167,8 @@ def grade(session: Session, trainer: User, submission_id: int, points: dict[str,
         .execution_options(synchronize_session=False)).rowcount
     session.refresh(submission)
     if not done:
-        raise GradingConflict("Claim this work before scoring it: it is scored already, "
-                              "or another trainer holds it.")
+        raise GradingConflict(_l("Claim this work before scoring it: it is scored already, "
+                                 "or another trainer holds it."))
     record(session, trainer, "capstone.graded", "capstone_submission", submission.id,
            summary=f"{status}: {verdict.total} of {verdict.max_total} points",
            points={key: value["points"] for key, value in scores.items()},
@@ -181,25 +185,29 @@ def _checked_scores(spec: CapstoneSpec, points: dict[str, int],
         level = criterion.level(points.get(criterion.id, -1))
         note = (comments.get(criterion.id) or "").strip()
         if level is None:
-            problems.append(f"Choose a level for “{criterion.title}”.")
+            problems.append(_l("Choose a level for “%(criterion)s”.", criterion=criterion.title))
         if not note:
-            problems.append(f"Write a comment for “{criterion.title}”.")
+            problems.append(_l("Write a comment for “%(criterion)s”.", criterion=criterion.title))
         elif len(note) > MAX_COMMENT_CHARS:
-            problems.append(f"The comment for “{criterion.title}” is longer than "
-                            f"{MAX_COMMENT_CHARS:,} characters.")
+            problems.append(LazyString(_comment_too_long, criterion.title))
         if level is not None:
             scores[criterion.id] = {"points": level.points, "level": level.name,
                                     "comment": note[:MAX_COMMENT_CHARS]}
     if problems:
-        raise InvalidScores(" ".join(problems))
+        raise InvalidScores(LazyString(lambda: " ".join(map(str, problems))))
     return scores
+
+
+def _comment_too_long(title: str) -> str:
+    return gettext("The comment for “%(criterion)s” is longer than %(limit)s characters.",
+                   criterion=title, limit=format_number(MAX_COMMENT_CHARS))
 
 
 def grader_file(session: Session, trainer: User, file_id: int) -> CapstoneFile:
     """A submitted file, for a trainer who may grade its course."""
     file = session.get(CapstoneFile, file_id)
     if file is None or not _may_grade(session, trainer, file.submission.course_id):
-        raise CapstoneNotFound("There is no such file.")
+        raise CapstoneNotFound(_l("There is no such file."))
     return file
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, TextAreaField
@@ -21,22 +23,22 @@ from app.extensions import db
 from app.models import Certificate
 from app.routing import local_path, page_number
 
-#: what each change is called on its confirmation page and button
-ACTIONS = {"revoke": "Revoke", "suspend": "Suspend", "unsuspend": "Lift the suspension of"}
+#: the changes a confirmation page can ask for (each page words its own heading and button)
+ACTIONS = ("revoke", "suspend", "unsuspend")
 
 
 class StatusChangeForm(FlaskForm):
     """Revoke, suspend or lift a suspension: an internal note, the public reason, and the code
     of the certificate being changed, as the confirmation page names it."""
 
-    action = HiddenField(validators=[AnyOf(tuple(ACTIONS))])
+    action = HiddenField(validators=[AnyOf(ACTIONS)])
     confirm_code = HiddenField(validators=[DataRequired(
-        "Confirm the change on the page that names the certificate.")])
-    reason = TextAreaField("Internal note", validators=[
-        DataRequired("Give a reason; it is kept on the record (it is not shown publicly)."),
+        _l("Confirm the change on the page that names the certificate."))])
+    reason = TextAreaField(_l("Internal note"), validators=[
+        DataRequired(_l("Give a reason; it is kept on the record (it is not shown publicly).")),
         Length(max=services.REASON_MAX_LENGTH)])
-    public_reason = SelectField("Reason shown on verification", choices=[
-        ("", "None: verification says no reason was given"),
+    public_reason = SelectField(_l("Reason shown on verification"), choices=[
+        ("", _l("None: verification says no reason was given")),
         *services.PUBLIC_REASONS.items()], default="")
 
 
@@ -64,21 +66,22 @@ def admin_change_status(code: str):
     form = StatusChangeForm(action=request.args.get("action", "revoke"))
     if form.validate_on_submit():
         if form.confirm_code.data != certificate.code:
-            form.confirm_code.errors = ["This confirmation names another certificate."]
+            form.confirm_code.errors = [_("This confirmation names another certificate.")]
         else:
             try:
                 changed = _apply(certificate.code, form)
             except services.StatusChangeRefused as refusal:  # shown on the page; a 400
                 form.reason.errors = [*form.reason.errors, str(refusal)]
             else:
-                label = services.STATE_LABELS.get(changed.status, changed.status).lower()
-                flash(f"Certificate {changed.code} is now {label}.", "success")
+                label = services.STATE_LABELS.get(changed.status, changed.status)
+                flash(_("Certificate %(code)s is now %(state)s.", code=changed.code,
+                        state=str(label).lower()), "success")
                 return redirect(_return_url() or url_for("certificates.admin_list",
                                                          **_list_args()))
     if form.action.data not in ACTIONS:
-        abort(400, "Choose revoke, suspend or lift a suspension.")
+        abort(400, _("Choose revoke, suspend or lift a suspension."))
     return render_template("certificates/status_change.html", certificate=certificate,
-                           form=form, verb=ACTIONS[form.action.data], list_args=_list_args(),
+                           form=form, list_args=_list_args(),
                            return_url=_return_url(),
                            state=services.certificate_state(certificate, utcnow()),
                            labels=services.STATE_LABELS), 400 if form.errors else 200
@@ -87,7 +90,7 @@ def admin_change_status(code: str):
 def _certificate_or_404(code: str) -> Certificate:
     certificate = services.find_certificate(db.session, code)
     if certificate is None:
-        abort(404, "No certificate has this code.")
+        abort(404, _("No certificate has this code."))
     return certificate
 
 
@@ -128,7 +131,7 @@ def admin_template_picture(template: str):
     """A template's sample certificate as a picture."""
     png = _sample(template, design_previews.sample_picture)
     if png is None:
-        abort(404, "No picture can be drawn on this server: poppler's pdftoppm is missing.")
+        abort(404, _("No picture can be drawn on this server: poppler's pdftoppm is missing."))
     return _private(Response(png, mimetype="image/png"))
 
 
@@ -148,11 +151,12 @@ def _sample(template: str, draw):
     issuer = current_issuer()
     templates_dir = issuer.settings.templates_dir
     if template not in design_previews.template_names(templates_dir):
-        abort(404, "There is no certificate template with this name.")
+        abort(404, _("There is no certificate template with this name."))
     try:
         return draw(templates_dir, template, issuer.name, issuer.url)
     except design_previews.CertificateTemplateError as broken:
-        abort(422, f"The {template} template does not render: {broken}")
+        abort(422, _("The %(template)s template does not render: %(problem)s", template=template,
+                     problem=broken))
 
 
 def _private(response: Response) -> Response:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import (
     Blueprint, current_app, flash, redirect, render_template, request, url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.auth import services as auth_services
@@ -13,7 +14,7 @@ from app.clock import utcnow
 from app.extensions import db, limiter
 from app.hr import invitations
 from app.hr import services as hr_services
-from app.hr.forms import InviteForm, JoinForm
+from app.hr.forms import CSV_TOO_LARGE, InviteForm, JoinForm
 from app.hr.routes import bp, hr_user_key, own_organisation
 from app.models import Invitation, Organisation
 from app.routing import page_number
@@ -35,7 +36,8 @@ def invitations_page():
     if form.validate_on_submit():
         report, status = _invite(org, form)
     elif form.is_submitted():
-        status = 413 if any("larger than" in error for error in form.csv_file.errors) else 400
+        too_large = str(CSV_TOO_LARGE)
+        status = 413 if any(str(error) == too_large for error in form.csv_file.errors) else 400
     return _invitations_page(org, form, report), status
 
 
@@ -78,7 +80,8 @@ def join(token: str):
     if current_user.is_authenticated:
         return _join_logged_in(invitation)
     if auth_services.find_user_by_email(db.session, invitation.email) is not None:
-        flash(f"Log in as {invitation.email} to join {invitation.organisation.name}.", "info")
+        flash(_("Log in as %(email)s to join %(organisation)s.", email=invitation.email,
+                organisation=invitation.organisation.name), "info")
         return redirect(url_for("auth.login", next=url_for("invitations.join", token=token)))
     return _register(invitation)
 
@@ -90,8 +93,9 @@ def _join_logged_in(invitation: Invitation):
         return render_template("hr/join_other.html", invitation=invitation, org=org)
     already = current_user.organisation_id == org.id
     invitations.accept(db.session, invitation, current_user, utcnow())
-    flash(f"You are already a member of {org.name}." if already else
-          f"Welcome to {org.name}: your HR team now follows your courses and certificates.",
+    flash(_("You are already a member of %(organisation)s.", organisation=org.name) if already
+          else _("Welcome to %(organisation)s: your HR team now follows your courses and "
+                 "certificates.", organisation=org.name),
           "info" if already else "success")
     return redirect(url_for("main.dashboard"))
 
@@ -106,13 +110,14 @@ def _register(invitation: Invitation):
                 db.session, invitation, name=form.name.data, password=form.password.data,
                 policy=auth_services.PasswordPolicy.from_config(current_app.config), now=utcnow())
         except auth_services.EmailTaken:  # created at the same moment: it can log in
-            flash(f"An account with {invitation.email} exists: log in to join {org.name}.", "info")
+            flash(_("An account with %(email)s exists: log in to join %(organisation)s.",
+                    email=invitation.email, organisation=org.name), "info")
             return redirect(url_for("auth.login"))
         except auth_services.AccountError as error:
             getattr(form, error.field or "password", form.password).errors.append(str(error))
         else:
-            flash(f"Your account is ready and you joined {org.name}. Log in with the password "
-                  "you chose.", "success")
+            flash(_("Your account is ready and you joined %(organisation)s. Log in with the "
+                    "password you chose.", organisation=org.name), "success")
             return redirect(url_for("auth.login"))
     return render_template("hr/join.html", form=form, invitation=invitation, org=org), \
         400 if form.errors else 200

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from email_validator import EmailNotValidError, validate_email
+from flask_babel import lazy_gettext as _l
 from itsdangerous import BadData, URLSafeTimedSerializer
 from sqlalchemy import and_, or_, select, union
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -113,10 +114,11 @@ def invite(session: Session, organisation: Organisation, actor: User, addresses:
     """
     entries = [entry.strip() for entry in addresses if entry and entry.strip()]
     if len(entries) > MAX_ADDRESSES:
-        raise InvitationError(f"That is {len(entries):,} addresses; please invite at most "
-                              f"{MAX_ADDRESSES} at a time. Nobody was invited.")
+        raise InvitationError(_l("That is %(count)s addresses; please invite at most %(max)s at "
+                                 "a time. Nobody was invited.", count=format(len(entries), ","),
+                                 max=MAX_ADDRESSES))
     if not entries:
-        raise InvitationError("Paste at least one address, or choose a CSV file of addresses.")
+        raise InvitationError(_l("Paste at least one address, or choose a CSV file of addresses."))
     report = InviteReport()
     wanted: dict[str, None] = {}
     for entry in entries:
@@ -205,9 +207,9 @@ def read_invitation_token(secret: str, token: str, now: datetime) -> tuple[int, 
     return payload[0], payload[1]
 
 
-NOT_VALID = "This invitation link is not valid. Please use the link exactly as it was mailed."
-EXPIRED = ("This invitation link has expired: links work for 30 days. Ask your HR team to "
-           "invite you again.")
+NOT_VALID = _l("This invitation link is not valid. Please use the link exactly as it was mailed.")
+EXPIRED = _l("This invitation link has expired: links work for 30 days. Ask your HR team to "
+             "invite you again.")
 
 
 def invitation_for_token(session: Session, secret: str, token: str, now: datetime) -> Invitation:
@@ -216,7 +218,7 @@ def invitation_for_token(session: Session, secret: str, token: str, now: datetim
     invitation_id, address = read_invitation_token(secret, token, now)
     invitation = session.get(Invitation, invitation_id)
     if invitation is None or invitation.email != address or invitation.organisation is None:
-        raise InvitationNotFound("This invitation no longer exists.")
+        raise InvitationNotFound(_l("This invitation no longer exists."))
     return invitation
 
 

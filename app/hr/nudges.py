@@ -12,6 +12,7 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -111,14 +112,15 @@ def nudge(session: Session, organisation: Organisation, actor: User,
     """
     ids = set(learner_ids)
     if not ids:
-        raise NudgeError("Choose at least one learner to remind.")
+        raise NudgeError(_l("Choose at least one learner to remind."))
     if len(ids) > MAX_LEARNERS:
-        raise NudgeError(f"Please remind at most {MAX_LEARNERS:,} learners at a time.")
+        raise NudgeError(_l("Please remind at most %(max)s learners at a time.",
+                            max=format(MAX_LEARNERS, ",")))
     learners = {user.id: user for user in session.scalars(
         select(User).where(User.id.in_(list(ids)), User.organisation_id == organisation.id))}
     if len(learners) != len(ids):
-        raise LearnerNotFound("Some of these learners are not members of your organisation. "
-                              "No reminder was sent.")
+        raise LearnerNotFound(_l("Some of these learners are not members of your organisation. "
+                                 "No reminder was sent."))
     due = _due_by_learner(enrolment_activity(session, organisation, now, learner_ids=ids), now)
     last = _last_nudges(session, organisation, ids)
     counts = {"sent": 0, "skipped_recent": 0, "skipped_opted_out": 0, "skipped_not_due": 0}

@@ -3,6 +3,7 @@ quizzes (views of the HR blueprint; the figures are `app.quizzes.item_stats`).""
 from __future__ import annotations
 
 from flask import abort, render_template, request
+from flask_babel import gettext as _
 
 from app.auth.decorators import role_required
 from app.extensions import db
@@ -26,7 +27,7 @@ def quiz_stats():
     course = next((c for c in courses if c.slug == wanted), None) if wanted \
         else next(iter(courses), None)
     if wanted and course is None:
-        abort(404, "None of your organisation's learners has taken a quiz of that course.")
+        abort(404, _("None of your organisation's learners has taken a quiz of that course."))
     quizzes = course_item_statistics(db.session, course, org.id) if course else []
     return render_template("hr/quiz_stats.html", org=org, courses=courses, course=course,
                            quizzes=quizzes, min_learners=MIN_LEARNERS_SHOWN,

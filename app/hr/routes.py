@@ -7,6 +7,8 @@ from flask import (
     Blueprint, Response, abort, current_app, flash, redirect, render_template, request,
     stream_with_context, url_for,
 )
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
@@ -34,7 +36,7 @@ def own_organisation() -> Organisation:
     """The HR user's own organisation: the only one whose people they may see."""
     org = current_user.organisation
     if org is None:
-        abort(404, "Your account does not belong to an organisation yet. Ask an administrator.")
+        abort(404, _("Your account does not belong to an organisation yet. Ask an administrator."))
     return org
 
 
@@ -84,7 +86,7 @@ def learner(user_id: int):
     org = own_organisation()
     person = hr_services.find_member(db.session, org, user_id)
     if person is None:
-        abort(404, "There is no learner at this address in your organisation.")
+        abort(404, _("There is no learner at this address in your organisation."))
     rows = hr_services.organisation_rows(db.session, org, utcnow(), learner_ids=[person.id])
     return render_template("hr/learner.html", org=org, person=person,
                            rows=[row for row in rows if row.course_slug])
@@ -206,7 +208,7 @@ def renew_invite():
     if not FlaskForm().validate_on_submit():
         abort(400)
     services.regenerate_invite(db.session, current_user, org)
-    flash("A new invitation link is ready; the old one no longer works.", "success")
+    flash(_("A new invitation link is ready; the old one no longer works."), "success")
     return redirect(url_for("hr.organisation"))
 
 
@@ -236,18 +238,19 @@ def _learner_ids() -> list[int]:
     values = request.form.getlist("learner")
     if len(values) > nudge_services.MAX_LEARNERS or not all(
             value.isascii() and value.isdigit() and len(value) <= 12 for value in values):
-        abort(400, "The learners chosen could not be read. Please reload the page and try again.")
+        abort(400, _("The learners chosen could not be read. Please reload the page and try again."))
     return [int(value) for value in values]
 
 
 def _nudge_summary(report: nudge_services.NudgeReport) -> str:
     """One sentence on what a press of "Send reminder" did."""
-    parts = [f"{report.sent} reminder{'' if report.sent == 1 else 's'} sent."]
+    parts = [ngettext("%(num)d reminder sent.", "%(num)d reminders sent.", report.sent)]
     if report.skipped_recent:
-        parts.append(f"{report.skipped_recent} skipped: reminded in the last "
-                     f"{nudge_services.NUDGE_EVERY.days} days.")
+        parts.append(_("%(count)s skipped: reminded in the last %(days)s days.",
+                       count=report.skipped_recent, days=nudge_services.NUDGE_EVERY.days))
     if report.skipped_opted_out:
-        parts.append(f"{report.skipped_opted_out} skipped: they turned these reminders off.")
+        parts.append(_("%(count)s skipped: they turned these reminders off.",
+                       count=report.skipped_opted_out))
     if report.skipped_not_due:
-        parts.append(f"{report.skipped_not_due} skipped: nothing left to resume.")
+        parts.append(_("%(count)s skipped: nothing left to resume.", count=report.skipped_not_due))
     return " ".join(parts)

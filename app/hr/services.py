@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, exists, func, select
 from sqlalchemy.orm import Session, defer
 
@@ -30,15 +31,15 @@ STAFF_ROLES = ("hr", "trainer", "admin")
 #: a valid certificate expiring within this window is highlighted
 EXPIRY_WARNING = timedelta(days=60)
 STATUS_FILTERS = {
-    "": "Everyone",
-    "not-enrolled": "Not enrolled",
-    "in-progress": "In progress",
-    "certified": "Certified",
-    "expiring": "Expiring in 60 days",
-    "lapsed": "Expired, suspended or revoked",
+    "": _l("Everyone"),
+    "not-enrolled": _l("Not enrolled"),
+    "in-progress": _l("In progress"),
+    "certified": _l("Certified"),
+    "expiring": _l("Expiring in 60 days"),
+    "lapsed": _l("Expired, suspended or revoked"),
 }
-SORTS = {"name": "Name", "course": "Course", "progress": "Progress", "expiry": "Expiry",
-         "enrolled": "Enrolled"}
+SORTS = {"name": _l("Name"), "course": _l("Course"), "progress": _l("Progress"),
+         "expiry": _l("Expiry"), "enrolled": _l("Enrolled")}
 PAGE_SIZE = 50
 
 

@@ -1,6 +1,7 @@
 """Which optional mails a learner takes, and the signed one-click unsubscribe links."""
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy.orm import Session
 
@@ -12,9 +13,9 @@ _SALT = "mail-unsubscribe"
 
 #: what each optional category is, in the words of the preferences form
 CATEGORY_LABELS = {
-    "reminders": "Reminders before a certificate expires",
-    "nudges": "Reminders from your organisation to continue a course",
-    "digests": "The weekly digest for HR",
+    "reminders": _l("Reminders before a certificate expires"),
+    "nudges": _l("Reminders from your organisation to continue a course"),
+    "digests": _l("The weekly digest for HR"),
 }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import (
     Blueprint, abort, current_app, flash, redirect, render_template, request, url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.clock import utcnow
@@ -56,8 +57,8 @@ def mail_preferences():
     shown = [c for c in CATEGORY_LABELS if c != "digests" or current_user.has_role("hr")]
     changed = set_mail_preferences(db.session, current_user,
                                    {category: category in request.form for category in shown})
-    flash("Your mail preferences are saved." if changed else "Your mail preferences are unchanged.",
-          "success")
+    flash(_("Your mail preferences are saved.") if changed
+          else _("Your mail preferences are unchanged."), "success")
     return redirect(url_for("auth.account", _anchor="mail"), 303)
 
 
@@ -67,12 +68,12 @@ def mail_preferences():
 def send_verification():
     """Mail the link confirming the account's address again (at most once per 10 minutes)."""
     if current_user.email_verified:
-        flash("Your address is confirmed already.", "info")
+        flash(_("Your address is confirmed already."), "info")
     else:
         queue_verification(db.session, current_user, utcnow(),
                            current_app.config["EMAIL_TOKEN_MAX_AGE"], again=True)
-        flash(f"We sent the link to {current_user.email} again. It can take a few minutes to "
-              "arrive; look in your spam folder too.", "info")
+        flash(_("We sent the link to %(email)s again. It can take a few minutes to arrive; look "
+                "in your spam folder too.", email=current_user.email), "info")
     return redirect(request.referrer if _same_site(request.referrer) else url_for(
         "auth.account"), 303)
 

@@ -69,19 +69,28 @@
     }
   }
 
-  function renderProblems(box, problems, text) {
+  /* The editor's sentences, in the page's language, from the form's data-text-* attributes. */
+  function sentence(form, name, values) {
+    var text = form.dataset["text" + name] || "";
+    Object.keys(values || {}).forEach(function (key) {
+      text = text.split("{" + key + "}").join(String(values[key]));
+    });
+    return text;
+  }
+
+  function renderProblems(form, box, problems, text) {
     var lines = text.split("\n");
     box.replaceChildren();
     var status = document.createElement("p");
     if (!problems.length) {
       status.className = "status status-ok";
-      status.textContent = "\u2713 No problems in this file.";
+      status.textContent = "\u2713 " + sentence(form, "NoProblems");
       box.appendChild(status);
       return;
     }
     status.className = "status status-off";
-    status.textContent = problems.length + (problems.length === 1 ? " problem" : " problems") +
-      " in this file";
+    status.textContent = sentence(form, problems.length === 1 ? "ProblemOne" : "ProblemOther",
+                                  {count: problems.length});
     var list = document.createElement("ol");
     list.className = "problem-list";
     problems.forEach(function (p) {
@@ -89,7 +98,7 @@
       item.className = "problem";
       var where = document.createElement(p.line ? "button" : "span");
       where.className = "problem-line" + (p.line ? "" : " is-file");
-      where.textContent = p.line ? "Line " + p.line : "Whole file";
+      where.textContent = p.line ? sentence(form, "Line", {line: p.line}) : sentence(form, "WholeFile");
       if (p.line) { where.type = "button"; where.dataset.line = String(p.line); }
       item.appendChild(where);
       if (p.line && p.line <= lines.length) {
@@ -280,14 +289,14 @@
         })
         .then(function (data) {
           preview.innerHTML = data.html;
-          renderProblems(problemsBox, data.problems, text);
+          renderProblems(form, problemsBox, data.problems, text);
           renderGutter(gutter, lineCount(text), data.problems);
           refit();
-          if (state) { state.textContent = textarea.value === saved ? "" : "Unsaved changes"; }
+          if (state) { state.textContent = textarea.value === saved ? "" : sentence(form, "Unsaved"); }
         })
         .catch(function (error) {
           if (error.name !== "AbortError" && state) {
-            state.textContent = "Preview unavailable (" + error.message + ")";
+            state.textContent = sentence(form, "PreviewFailed", {reason: error.message});
           }
         });
     }
@@ -295,7 +304,7 @@
     textarea.addEventListener("input", function () {
       renderGutter(gutter, lineCount(textarea.value), []);
       refit();
-      if (state) { state.textContent = "Unsaved changes"; }
+      if (state) { state.textContent = sentence(form, "Unsaved"); }
       clearTimeout(timer);
       timer = setTimeout(refresh, PREVIEW_DELAY_MS);
     });
