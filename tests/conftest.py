@@ -344,3 +344,11 @@ def pytest_collection_modifyitems(config, items):
     """Run the browser journeys last: Playwright's event loop lives until the end of the
     session, and code that starts its own loop (PDF signing) must have run before."""
     items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+
+
+@pytest.fixture
+def pseudo_app(app, tmp_path):
+    """The app speaking the pseudo-locale too (tests/i18n_support.py), its catalogues its own."""
+    from tests.i18n_support import pseudo_app_for
+
+    yield from pseudo_app_for(app, tmp_path / "translations")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import io
 import re
+from html.parser import HTMLParser
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
@@ -65,3 +66,92 @@ def write_pseudo_catalogue(directory: Path) -> Path:
     write_mo(buffer, catalog)
     (target / "messages.mo").write_bytes(buffer.getvalue())
     return directory
+
+
+def write_catalogue(directory: Path, locale: str, messages: dict) -> Path:
+    """Compile `messages` ({msgid: msgstr}, or {(singular, plural): (forms...)}) as `locale`'s
+    catalogue under `directory` (a translations folder)."""
+    catalog = Catalog(locale=locale)
+    for msgid, msgstr in messages.items():
+        catalog.add(msgid, msgstr)
+    target = directory / locale / "LC_MESSAGES"
+    target.mkdir(parents=True, exist_ok=True)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    (target / "messages.mo").write_bytes(buffer.getvalue())
+    return directory
+
+
+def serve_catalogues(app, directory: Path):
+    """Let the app read its catalogues from `directory` only, for one test. Flask-Babel keeps
+    the catalogues it loaded per language for the whole process, so the cache is emptied
+    before and after: no other test reads these, and these are not read from an earlier test.
+    A generator for a fixture: `yield from serve_catalogues(app, folder)`."""
+    from flask_babel import get_babel
+
+    from app.i18n import babel
+
+    babel.domain_instance.cache.clear()
+    get_babel(app).translation_directories = [str(directory)]
+    yield app
+    babel.domain_instance.cache.clear()
+
+
+def pseudo_app_for(app, directory: Path):
+    """The app speaking the pseudo-locale too (a fixture generator, as serve_catalogues)."""
+    write_pseudo_catalogue(directory)
+    app.config["LANGUAGES"] = (*app.config["LANGUAGES"], PSEUDO_LOCALE)
+    yield from serve_catalogues(app, directory)
+
+
+class VisibleText(HTMLParser):
+    """The text a person sees: no scripts, styles, or things marked translate="no"."""
+
+    HIDDEN = {"script", "style", "template", "title"}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.texts: list[str] = []
+        self._skipping: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if tag in self.HIDDEN or attributes.get("translate") == "no" or self._skipping:
+            if tag not in ("br", "img", "input", "meta", "link", "hr"):
+                self._skipping.append(tag)
+        for name in ("aria-label", "placeholder", "alt", "title"):
+            if attributes.get(name) and not self._skipping:
+                self.texts.append(attributes[name])
+
+    def handle_endtag(self, tag):
+        if self._skipping and self._skipping[-1] == tag:
+            self._skipping.pop()
+
+    def handle_data(self, data):
+        if not self._skipping and data.strip():
+            self.texts.append(data.strip())
+
+
+#: words that are the same in every language: the product's name and its subject
+SAME_IN_EVERY_LANGUAGE = frozenset({"OKR", "OKRs", "Academy"})
+_INNERMOST = re.compile(f"{OPEN}[^{OPEN}{CLOSE}]*{CLOSE}")
+
+
+def unmarked_lines(html: str, data: tuple[str, ...] = (), *,
+                   parser: type[VisibleText] = VisibleText,
+                   also_data: re.Pattern | None = None) -> list[str]:
+    """The pieces of a page's visible text with English words outside any pseudo-translation and
+    outside `data` (names, codes, content; `also_data` matches more of it). A sentence with a
+    link inside is several pieces of text, so the page is read as one; pseudo-translations are
+    taken out from the innermost, as placeholders may hold some."""
+    reader = parser()
+    reader.feed(html)
+    text = " \n ".join(reader.texts)
+    for value in sorted(data, key=len, reverse=True):
+        text = text.replace(value, " ")
+    if also_data is not None:
+        text = also_data.sub(" ", text)
+    while _INNERMOST.search(text):
+        text = _INNERMOST.sub(" ", text)
+    return [line.strip() for line in text.split("\n")
+            if set(re.findall(r"[A-Za-z]{2,}", line)) - SAME_IN_EVERY_LANGUAGE]

@@ -4,18 +4,13 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime
-from html.parser import HTMLParser
 
 import pytest
 from babel.messages.pofile import read_po
-from flask import Flask
-from flask_babel import get_babel
 
 from app.i18n import LANGUAGE_COOKIE
 from app.templating import when
-from tests.i18n_support import (
-    CLOSE, OPEN, PSEUDO_LOCALE, ROOT, extracted_messages, write_pseudo_catalogue,
-)
+from tests.i18n_support import PSEUDO_LOCALE, ROOT, extracted_messages, unmarked_lines
 
 TRANSLATIONS = ROOT / "app" / "translations"
 PLACEHOLDER = re.compile(r"%\([A-Za-z_]+\)[sdif]")
@@ -134,46 +129,8 @@ def test_every_marked_string_is_translated_and_nothing_is_fuzzy(language):
 
 # --- the pseudo-locale ---------------------------------------------------------------------------
 
-class _VisibleText(HTMLParser):
-    """The text a person sees: no scripts, styles, or things marked translate="no"."""
-
-    HIDDEN = {"script", "style", "template", "title"}
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.texts: list[str] = []
-        self._skipping: list[str] = []
-
-    def handle_starttag(self, tag, attrs):
-        attributes = dict(attrs)
-        if tag in self.HIDDEN or attributes.get("translate") == "no" or self._skipping:
-            if tag not in ("br", "img", "input", "meta", "link", "hr"):
-                self._skipping.append(tag)
-        for name in ("aria-label", "placeholder", "alt", "title"):
-            if attributes.get(name) and not self._skipping:
-                self.texts.append(attributes[name])
-
-    def handle_endtag(self, tag):
-        if self._skipping and self._skipping[-1] == tag:
-            self._skipping.pop()
-
-    def handle_data(self, data):
-        if not self._skipping and data.strip():
-            self.texts.append(data.strip())
-
-
-#: words that are the same in every language: the product's name and its subject
-SAME_IN_EVERY_LANGUAGE = {"OKR", "OKRs", "Academy"}
 #: the visitors' pages of the verification and the catalogue (the frame's own: test_i18n_frame.py)
 PSEUDO_PAGES = ["/verify", "/courses"]
-
-
-@pytest.fixture
-def pseudo_app(app: Flask, tmp_path):
-    write_pseudo_catalogue(tmp_path)
-    app.config["LANGUAGES"] = (*app.config["LANGUAGES"], PSEUDO_LOCALE)
-    get_babel(app).translation_directories = [str(tmp_path)]
-    return app
 
 
 @pytest.mark.parametrize("path", PSEUDO_PAGES)
@@ -181,17 +138,9 @@ def test_every_word_on_the_page_was_marked_for_translation(pseudo_app, path):
     client = pseudo_app.test_client()
     response = client.get(path, headers={"Accept-Language": PSEUDO_LOCALE})
     assert response.status_code == 200 and html_lang(response) == PSEUDO_LOCALE
-    parser = _VisibleText()
-    parser.feed(response.get_data(as_text=True))
-    # a sentence with a link inside is several pieces of text: read the page as one, and take
-    # out the pseudo-translations from the innermost (placeholders may hold translations too)
-    outside, innermost = " \n ".join(parser.texts), re.compile(f"{OPEN}[^{OPEN}{CLOSE}]*{CLOSE}")
-    while innermost.search(outside):
-        outside = innermost.sub(" ", outside)
-    untranslated = [line for line in outside.split("\n")
-                    if set(re.findall(r"[A-Za-z]{2,}", line)) - SAME_IN_EVERY_LANGUAGE]
+    untranslated = unmarked_lines(response.get_data(as_text=True))
     assert not untranslated, f"{path}: text never marked for translation:\n" + "\n".join(
-        repr(line.strip()) for line in untranslated)
+        repr(line) for line in untranslated)
 
 
 def test_the_account_keeps_a_language_and_a_time_zone(client, browser, db, login_as):

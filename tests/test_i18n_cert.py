@@ -6,17 +6,15 @@ account's `locale`), whoever caused it. Refusals are lazy sentences, translated 
 from __future__ import annotations
 
 import pytest
-from babel.messages.catalog import Catalog
-from babel.messages.mofile import write_mo
 from flask_babel import force_locale
 from sqlalchemy import select
 
 from app.certificates import services as certificates
 from app.certificates.issuance import UNCONFIRMED_ADDRESS
 from app.clock import utcnow
-from app.i18n import babel
 from app.models.notifications import Notification
 from app.notifications.extension import write_message
+from tests.i18n_support import serve_catalogues, write_catalogue
 from tests.conftest import log_in
 from tests.factories import import_example_course, meet_rule
 from tests.mailbox import html_of, text_of
@@ -42,21 +40,10 @@ GERMAN = {
 
 
 @pytest.fixture
-def german(app, tmp_path, monkeypatch):
-    """A small compiled German catalogue in place of the shipped ones, for this test only."""
-    catalog = Catalog(locale="de")
-    for msgid, msgstr in GERMAN.items():
-        catalog.add(msgid, msgstr)
-    folder = tmp_path / "translations" / "de" / "LC_MESSAGES"
-    folder.mkdir(parents=True)
-    with open(folder / "messages.mo", "wb") as handle:
-        write_mo(handle, catalog)
-    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(tmp_path / "translations")
-    monkeypatch.setattr(app.extensions["babel"], "translation_directories",
-                        [str(tmp_path / "translations")])
-    # loaded catalogues are cached per locale across apps: start and leave with a clean cache
-    monkeypatch.setattr(babel.domain_instance, "cache", {})
-    return app
+def german(app, tmp_path):
+    """A small German catalogue in place of the shipped ones, for this test only."""
+    write_catalogue(tmp_path / "translations", "de", GERMAN)
+    yield from serve_catalogues(app, tmp_path / "translations")
 
 
 @pytest.fixture

@@ -5,42 +5,16 @@ from __future__ import annotations
 import re
 
 import pytest
-from flask import Flask
-from flask_babel import get_babel
 from markupsafe import escape
 
 from app.auth import throttle
 from app.auth.passwords import password_problems
 from app.notifications.preferences import CATEGORY_LABELS
 from tests.conftest import CsrfClient
-from tests.i18n_support import CLOSE, OPEN, PSEUDO_LOCALE, pseudo, write_pseudo_catalogue
-from tests.test_i18n import SAME_IN_EVERY_LANGUAGE, _VisibleText, html_lang
+from tests.i18n_support import OPEN, PSEUDO_LOCALE, pseudo, unmarked_lines
+from tests.test_i18n import html_lang
 
 PSEUDO = {"Accept-Language": PSEUDO_LOCALE}
-
-
-@pytest.fixture
-def pseudo_app(app: Flask, tmp_path) -> Flask:
-    write_pseudo_catalogue(tmp_path)
-    app.config["LANGUAGES"] = (*app.config["LANGUAGES"], PSEUDO_LOCALE)
-    get_babel(app).translation_directories = [str(tmp_path)]
-    return app
-
-
-def unmarked(html: str, data: tuple[str, ...] = ()) -> list[str]:
-    """The visible texts of a page with English words outside any pseudo-translation and
-    outside `data` (names, addresses, texts of other areas)."""
-    parser = _VisibleText()
-    parser.feed(html)
-    found = []
-    for text in parser.texts:
-        outside = re.sub(f"{OPEN}.*?{CLOSE}", " ", text, flags=re.S)
-        for value in data:
-            outside = outside.replace(value, " ")
-        words = set(re.findall(r"[A-Za-z]{2,}", outside)) - SAME_IN_EVERY_LANGUAGE
-        if words:
-            found.append(text)
-    return found
 
 
 @pytest.mark.parametrize("path, status", [
@@ -51,7 +25,7 @@ def unmarked(html: str, data: tuple[str, ...] = ()) -> list[str]:
 def test_every_word_of_the_visitors_pages_is_marked(pseudo_app, path, status):
     response = pseudo_app.test_client().get(path, headers=PSEUDO)
     assert response.status_code == status and html_lang(response) == PSEUDO_LOCALE
-    assert unmarked(response.get_data(as_text=True)) == []
+    assert unmarked_lines(response.get_data(as_text=True)) == []
 
 
 def test_every_word_of_the_account_page_is_marked(pseudo_app, client, login_as):
@@ -60,7 +34,7 @@ def test_every_word_of_the_account_page_is_marked(pseudo_app, client, login_as):
     assert response.status_code == 200
     # the optional mails are named by the notifications area
     data = (user.name, user.email, *(str(label) for label in CATEGORY_LABELS.values()))
-    assert unmarked(response.get_data(as_text=True), data) == []
+    assert unmarked_lines(response.get_data(as_text=True), data) == []
 
 
 def test_refusals_of_the_login_form_are_translated(pseudo_app, make_user):

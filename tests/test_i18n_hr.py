@@ -15,7 +15,7 @@ from tests.conftest import log_in
 from tests.factories import meet_rule
 from tests.hr_fixtures import course, org  # noqa: F401  (fixtures)
 from tests.i18n_support import PSEUDO_LOCALE
-from tests.test_i18n import html_lang, pseudo_app  # noqa: F401  (fixture)
+from tests.test_i18n import html_lang
 from tests.test_i18n_studio import untranslated_text
 
 NOW = datetime.now(UTC).replace(microsecond=0)

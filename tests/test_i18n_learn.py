@@ -2,9 +2,8 @@
 from __future__ import annotations
 
 import pytest
-from babel.messages.catalog import Catalog
-from babel.messages.mofile import write_mo
 
+from tests.i18n_support import serve_catalogues, write_catalogue
 from tests.test_quiz_pages import (  # noqa: F401 (fixtures)
     QUIZ_URL, course, form_for, learner, start, submit,
 )
@@ -22,16 +21,10 @@ GERMAN = {
 
 @pytest.fixture
 def german(app, tmp_path):
-    """A small German catalogue in place of the shipped ones."""
-    catalog = Catalog(locale="de")
-    for msgid, msgstr in GERMAN.items():
-        catalog.add(msgid, msgstr)
-    folder = tmp_path / "translations" / "de" / "LC_MESSAGES"
-    folder.mkdir(parents=True)
-    with open(folder / "messages.mo", "wb") as handle:
-        write_mo(handle, catalog)
-    app.extensions["babel"].translation_directories = [str(tmp_path / "translations")]
-    return {"Accept-Language": "de"}
+    """A small German catalogue in place of the shipped ones, for this test only."""
+    write_catalogue(tmp_path / "translations", "de", GERMAN)
+    for _ in serve_catalogues(app, tmp_path / "translations"):
+        yield {"Accept-Language": "de"}
 
 
 def test_the_course_page_speaks_german(client, course, german):

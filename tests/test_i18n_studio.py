@@ -5,8 +5,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from babel.messages.catalog import Catalog
-from babel.messages.mofile import write_mo
 
 from app.authoring import services
 from app.authoring.folder import read_outline, title_of
@@ -18,10 +16,10 @@ from tests.capstone_fixtures import (  # noqa: F401  (fixtures)
 )
 from tests.conftest import log_in
 from tests.factories import EXAMPLE_COURSE, take_quiz
-from tests.i18n_support import CLOSE, OPEN, PSEUDO_LOCALE
-from tests.test_i18n import (  # noqa: F401  (fixture)
-    SAME_IN_EVERY_LANGUAGE, _VisibleText, html_lang, pseudo_app,
+from tests.i18n_support import (
+    PSEUDO_LOCALE, VisibleText, serve_catalogues, unmarked_lines, write_catalogue,
 )
+from tests.test_i18n import html_lang
 
 SLUG = "capstone-course"
 LESSON = "01-foundations/01-origins.md"
@@ -36,7 +34,7 @@ RUBRIC = (*re.findall(r"^## (.+?) \{", CAPSTONE, re.M),
 DATES_AND_PATHS = re.compile(r"\d{1,2} \w{3,} \d{4}(, \d\d:\d\d \w+)?|[\w./-]+\.md\b")
 
 
-class _InterfaceText(_VisibleText):
+class _InterfaceText(VisibleText):
     """The visible text less the course's content: the Markdown being edited, its preview and
     the rendered work, and code (slugs, paths, commands)."""
 
@@ -50,19 +48,9 @@ class _InterfaceText(_VisibleText):
 
 
 def untranslated_text(html: str, data: tuple[str, ...]) -> list[str]:
-    """The visible text outside every pseudo-translation, less the given data (titles, names:
+    """The interface text outside every pseudo-translation, less the given data (titles, names:
     content, not interface)."""
-    parser = _InterfaceText()
-    parser.feed(html)
-    outside = " \n ".join(parser.texts)
-    for value in sorted(data, key=len, reverse=True):
-        outside = outside.replace(value, " ")
-    outside = DATES_AND_PATHS.sub(" ", outside)
-    innermost = re.compile(f"{OPEN}[^{OPEN}{CLOSE}]*{CLOSE}")
-    while innermost.search(outside):
-        outside = innermost.sub(" ", outside)
-    return [line.strip() for line in outside.split("\n")
-            if set(re.findall(r"[A-Za-z]{2,}", line)) - SAME_IN_EVERY_LANGUAGE]
+    return unmarked_lines(html, data, parser=_InterfaceText, also_data=DATES_AND_PATHS)
 
 
 @pytest.fixture
@@ -128,16 +116,10 @@ GERMAN = {
 
 @pytest.fixture
 def german(app, tmp_path):
-    """A small German catalogue in place of the shipped ones."""
-    catalog = Catalog(locale="de")
-    for msgid, msgstr in GERMAN.items():
-        catalog.add(msgid, msgstr)
-    folder = tmp_path / "translations" / "de" / "LC_MESSAGES"
-    folder.mkdir(parents=True)
-    with open(folder / "messages.mo", "wb") as handle:
-        write_mo(handle, catalog)
-    app.extensions["babel"].translation_directories = [str(tmp_path / "translations")]
-    return {"Accept-Language": "de"}
+    """A small German catalogue in place of the shipped ones, for this test only."""
+    write_catalogue(tmp_path / "translations", "de", GERMAN)
+    for _ in serve_catalogues(app, tmp_path / "translations"):
+        yield {"Accept-Language": "de"}
 
 
 def test_the_editor_gives_its_script_the_sentences_in_the_pages_language(
