@@ -1,0 +1,1 @@
+"""Data rights: a learner's copy of everything we hold, and erasure."""
