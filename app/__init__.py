@@ -81,10 +81,12 @@ def register_blueprints(app: Flask) -> None:
     from app.main.routes import bp as main_bp
     from app.notifications.routes import bp as notifications_bp
     from app.quizzes.routes import bp as quizzes_bp
+    from app.sso import routes as sso_routes, saml_routes  # noqa: F401  (sign-on's views)
+    from app.sso.web import bp as sso_bp
     from app.verify.routes import bp as verify_bp
 
     for blueprint in (main_bp, auth_bp, admin_bp, courses_bp, quizzes_bp, certificates_bp,
-                      verify_bp, hr_bp, join_bp, authoring_bp, notifications_bp, capstones_bp):
+                      verify_bp, hr_bp, join_bp, authoring_bp, notifications_bp, capstones_bp, sso_bp):
         app.register_blueprint(blueprint)
 
 

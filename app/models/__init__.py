@@ -8,10 +8,11 @@ from app.models.notifications import Invitation, Notification
 from app.models.courses import Course, CourseAsset, CourseVersion, VersionLesson, VersionModule
 from app.models.progress import Enrollment, LessonProgress
 from app.models.quizzes import QuizAttempt
+from app.models.sign_on import SignOnConnection, SignOnDomain
 
 __all__ = [
     "ROLES", "AuditEvent", "CapstoneFile", "CapstoneSubmission", "Certificate", "Course", "CourseAsset", "CourseMaintainer",
     "CourseVersion", "Enrollment", "Invitation", "Notification",
-    "LessonProgress", "LoginSession", "Organisation", "QuizAttempt", "User", "UserRole", "VerificationLog",
+    "LessonProgress", "LoginSession", "Organisation", "QuizAttempt", "SignOnConnection", "SignOnDomain", "User", "UserRole", "VerificationLog",
     "VersionLesson", "VersionModule",
 ]

@@ -1,0 +1,4 @@
+"""Sign-on views (routes)."""
+from __future__ import annotations
+
+from app.sso.web import bp  # noqa: F401
