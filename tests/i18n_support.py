@@ -155,3 +155,56 @@ def unmarked_lines(html: str, data: tuple[str, ...] = (), *,
         text = _INNERMOST.sub(" ", text)
     return [line.strip() for line in text.split("\n")
             if set(re.findall(r"[A-Za-z]{2,}", line)) - SAME_IN_EVERY_LANGUAGE]
+
+
+# --- English left on a translated page ----------------------------------------------------------
+
+_WORD = re.compile(r"[^\W\d_]{2,}")
+_TRANSLATION_FILE = re.compile(r"\.([a-z]{2})\.md$")
+
+
+def _words(text: str) -> set[str]:
+    return {word.casefold() for word in _WORD.findall(text)}
+
+
+@functools.cache
+def english_only_words(language: str, course_dirs: tuple[Path, ...] = ()) -> frozenset[str]:
+    """The words English text of ours uses (the code's messages, the courses' English files)
+    that no text in `language` uses (its catalogue, the courses' translations into it).
+
+    A page in `language` showing one of them shows English: a word shared by both languages
+    ("Name", "Status", "OKR") never counts."""
+    from babel.messages.pofile import read_po
+
+    english: set[str] = set()
+    for key, _places in extracted_messages():
+        english |= _words(key if isinstance(key, str) else " ".join(key))
+    with open(ROOT / "app" / "translations" / language / "LC_MESSAGES" / "messages.po",
+              "rb") as handle:
+        catalogue = read_po(handle, locale=language)
+    local: set[str] = set()
+    for message in catalogue:
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        local |= _words(" ".join(strings))
+    for folder in course_dirs:
+        for path in folder.rglob("*.md"):
+            found = _TRANSLATION_FILE.search(path.name)
+            text = path.read_text(encoding="utf-8")
+            if found is None:
+                english |= _words(text)
+            elif found.group(1) == language:
+                local |= _words(text)
+    return frozenset(english - local - _words(" ".join(SAME_IN_EVERY_LANGUAGE)))
+
+
+def english_on_page(html: str, language: str, data: tuple[str, ...] = (),
+                    course_dirs: tuple[Path, ...] = ()) -> list[str]:
+    """The English words (see english_only_words) in a page's visible text, outside `data`
+    (names, emails, codes a person typed)."""
+    reader = VisibleText()
+    reader.feed(html)
+    text = " \n ".join(reader.texts)
+    for value in sorted(data, key=len, reverse=True):
+        text = text.replace(value, " ")
+    english = english_only_words(language, tuple(course_dirs))
+    return sorted({word for word in _WORD.findall(text) if word.casefold() in english})
