@@ -159,12 +159,14 @@ def unmarked_lines(html: str, data: tuple[str, ...] = (), *,
 
 # --- English left on a translated page ----------------------------------------------------------
 
-_WORD = re.compile(r"[^\W\d_]{2,}")
+#: a word of two letters or more; names with underscores (settings, keys) are not words
+_WORD = re.compile(r"(?<![\w])[^\W\d_]{2,}(?![\w])")
 _TRANSLATION_FILE = re.compile(r"\.([a-z]{2})\.md$")
 
 
 def _words(text: str) -> set[str]:
-    return {word.casefold() for word in _WORD.findall(text)}
+    """The words of a message or file, outside its placeholders and markup."""
+    return {word.casefold() for word in _WORD.findall(_KEPT.sub(" ", text))}
 
 
 @functools.cache

@@ -10,7 +10,8 @@ from babel.messages.pofile import read_po
 
 from app.i18n import LANGUAGE_COOKIE
 from app.templating import when
-from tests.i18n_support import PSEUDO_LOCALE, ROOT, extracted_messages, unmarked_lines
+from tests.i18n_support import (PSEUDO_LOCALE, ROOT, english_on_page, english_only_words,
+                                extracted_messages, unmarked_lines)
 
 TRANSLATIONS = ROOT / "app" / "translations"
 PLACEHOLDER = re.compile(r"%\([A-Za-z_]+\)[sdif]")
@@ -185,3 +186,14 @@ def test_a_mail_written_for_a_german_reader_dates_in_german(app):
 
     with app.app_context(), force_locale("de"):
         assert when(MOMENT, "date") == "5. Dezember 2026"
+
+
+def test_english_words_are_told_apart_from_german_ones():
+    essentials = ROOT / "courses" / "okr-essentials"
+    english = english_only_words("de", (essentials,))
+    assert {"certificate", "lesson", "the"} <= english
+    assert not {"okr", "zyklus", "zertifikat", "name", "status"} & english
+    assert english_on_page("<p>Ihr Zertifikat ist bereit</p>", "de") == []
+    assert set(english_on_page("<p>Your certificate is <b>ready</b></p>", "de")) >= {
+        "Your", "certificate", "ready"}
+    assert english_on_page('<p translate="no">Your certificate</p>', "de") == []
