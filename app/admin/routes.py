@@ -5,6 +5,7 @@ from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 
+from app.admin.audit_wording import audit_sentence
 from app.admin.forms import ROLE_LABELS, OrganisationForm, UserActivationForm, UserEditForm
 from app.auth import services
 from app.auth.decorators import role_required
@@ -17,6 +18,7 @@ from app.models import ROLES, AuditEvent, Organisation, User
 from app.routing import page_number
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+bp.add_app_template_global(audit_sentence)
 
 
 @bp.route("/")

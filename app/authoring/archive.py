@@ -15,6 +15,9 @@ import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
+
 from app.authoring.errors import StudioError
 from app.courses.assets import asset_problem, content_type_for
 
@@ -31,7 +34,7 @@ class ArchiveRejected(StudioError):
     `status_code` is the HTTP status that fits: 413 for size limits, else 400.
     """
 
-    def __init__(self, message: str, status: int = 400) -> None:
+    def __init__(self, message: str | LazyString, status: int = 400) -> None:
         super().__init__(message)
         self.status_code = status
 
@@ -55,18 +58,22 @@ class ArchiveFolder:
 
 
 def check_relative_path(name: str) -> str:
-    """`name` when it is a plain relative posix path inside its folder; else `ValueError`."""
+    """`name` when it is a plain relative posix path inside its folder; else `ValueError`
+    (its message a lazy sentence, worded when shown)."""
     if not name or "\x00" in name:
-        raise ValueError("an empty or binary file name")
+        raise ValueError(_l("an empty or binary file name"))
     if "\\" in name:
-        raise ValueError(f"'{name}' uses backslashes: archive paths use forward slashes")
+        raise ValueError(_l("'%(name)s' uses backslashes: archive paths use forward slashes",
+                            name=name))
     if name.startswith("/") or (len(name) > 1 and name[1] == ":"):
-        raise ValueError(f"'{name}' is an absolute path")
+        raise ValueError(_l("'%(name)s' is an absolute path", name=name))
     parts = name.split("/")
     if any(part in ("", ".", "..") for part in parts):
-        raise ValueError(f"'{name}' points outside its folder or has an empty part")
+        raise ValueError(_l("'%(name)s' points outside its folder or has an empty part",
+                            name=name))
     if len(name) > MAX_PATH_LENGTH:
-        raise ValueError(f"'{name[:60]}...' is longer than {MAX_PATH_LENGTH} characters")
+        raise ValueError(_l("'%(name)s...' is longer than %(limit)d characters", name=name[:60],
+                            limit=MAX_PATH_LENGTH))
     return name
 
 
@@ -78,20 +85,20 @@ def is_hidden(path: str) -> bool:
 def read_zip(data: bytes, limits: ArchiveLimits = ArchiveLimits()) -> ArchiveFolder:
     """Every regular file of a zip archive, checked against `limits`; raises `ArchiveRejected`."""
     if len(data) > limits.max_archive_bytes:
-        raise ArchiveRejected(f"The archive is larger than {_megabytes(limits.max_archive_bytes)}.",
-                              413)
+        raise ArchiveRejected(_l("The archive is larger than %(size)s.",
+                                 size=_megabytes(limits.max_archive_bytes)), 413)
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError):
-        raise ArchiveRejected("This is not a zip archive.") from None
+        raise ArchiveRejected(_l("This is not a zip archive.")) from None
     with archive:
         entries = archive.infolist()
         if len(entries) > limits.max_entries:
-            raise ArchiveRejected(f"The archive has {len(entries)} entries; the limit is "
-                                  f"{limits.max_entries}.", 413)
+            raise ArchiveRejected(_l("The archive has %(count)d entries; the limit is %(limit)d.",
+                                     count=len(entries), limit=limits.max_entries), 413)
         files = _read_entries(archive, entries, limits)
     if not files:
-        raise ArchiveRejected("The archive holds no files.")
+        raise ArchiveRejected(_l("The archive holds no files."))
     folder = _strip_top_folder(files)
     _check_assets(folder.files)
     return folder
@@ -107,12 +114,12 @@ def _read_entries(archive: zipfile.ZipFile, entries: list[zipfile.ZipInfo],
         if name is None:
             continue
         if name in files:
-            raise ArchiveRejected(f"'{name}' appears twice in the archive.")
+            raise ArchiveRejected(_l("'%(name)s' appears twice in the archive.", name=name))
         files[name] = _read_entry(archive, entry, name, limits.max_file_bytes)
         total += len(files[name])
         if total > limits.max_total_bytes:
-            raise ArchiveRejected(f"The archive unpacks to more than "
-                                  f"{_megabytes(limits.max_total_bytes)}.", 413)
+            raise ArchiveRejected(_l("The archive unpacks to more than %(size)s.",
+                                     size=_megabytes(limits.max_total_bytes)), 413)
     return files
 
 
@@ -122,12 +129,12 @@ def _entry_path(entry: zipfile.ZipInfo) -> str | None:
     try:
         check_relative_path(name.rstrip("/") if entry.is_dir() else name)
     except ValueError as error:
-        raise ArchiveRejected(f"Refused: {error}.") from None
+        raise ArchiveRejected(_l("Refused: %(reason)s.", reason=error.args[0])) from None
     mode = entry.external_attr >> 16
     if stat.S_ISLNK(mode):
-        raise ArchiveRejected(f"Refused: '{name}' is a symbolic link.")
+        raise ArchiveRejected(_l("Refused: '%(name)s' is a symbolic link.", name=name))
     if entry.flag_bits & 0x1:
-        raise ArchiveRejected(f"Refused: '{name}' is encrypted.")
+        raise ArchiveRejected(_l("Refused: '%(name)s' is encrypted.", name=name))
     if entry.is_dir() or name.split("/")[0] in _IGNORED_TOP_FOLDERS or is_hidden(name):
         return None
     return name
@@ -135,14 +142,16 @@ def _entry_path(entry: zipfile.ZipInfo) -> str | None:
 
 def _read_entry(archive: zipfile.ZipFile, entry: zipfile.ZipInfo, name: str, limit: int) -> bytes:
     """An entry's bytes, stopping as soon as it grows past `limit` (headers can lie)."""
-    too_big = ArchiveRejected(f"'{name}' is larger than {_megabytes(limit)}.", 413)
+    too_big = ArchiveRejected(_l("'%(name)s' is larger than %(size)s.", name=name,
+                                 size=_megabytes(limit)), 413)
     if entry.file_size > limit:
         raise too_big
     try:
         with archive.open(entry) as stream:
             data = stream.read(limit + 1)
     except (zipfile.BadZipFile, NotImplementedError, RuntimeError, EOFError, OSError) as error:
-        raise ArchiveRejected(f"'{name}' cannot be read ({error}).") from None
+        raise ArchiveRejected(_l("'%(name)s' cannot be read (%(error)s).", name=name,
+                                 error=str(error))) from None
     if len(data) > limit:
         raise too_big
     return data
@@ -164,7 +173,8 @@ def _check_assets(files: Mapping[str, bytes]) -> None:
     for path in sorted(files):
         problem = asset_problem(content_type_for(path), files[path])
         if problem:
-            raise ArchiveRejected(f"Nothing was changed: '{path}' is refused. {problem}", 422)
+            raise ArchiveRejected(_l("Nothing was changed: '%(path)s' is refused. %(problem)s",
+                                     path=path, problem=problem), 422)
 
 
 def write_zip(root_name: str, files: Mapping[str, bytes]) -> bytes:

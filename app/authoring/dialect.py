@@ -6,14 +6,16 @@ spec (the quiz `line` numbers aside); tests hold both directions together.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
 import yaml
 
 from app.courses.capstone_spec import CapstoneSpec
-from app.courses.reader import COURSE_FILE, MODULE_FILE, QUIZ_FILE
-from app.courses.spec import CourseSpec, LessonSpec, ModuleSpec
+from app.courses.locales import translated_name
+from app.courses.reader import COURSE_FILE, FINAL_EXAM_KEY, MODULE_FILE, QUIZ_FILE
+from app.courses.spec import CourseSpec, LessonSpec, ModuleSpec, TranslationSpec
 from app.courses.quiz_spec import QuestionSpec, QuizSpec
 
 #: the file name given to the final exam when a course is rebuilt from its spec
@@ -158,7 +160,38 @@ def course_files(spec: CourseSpec) -> dict[str, str]:
         files[exam] = quiz_markdown(spec.final_exam)
     if spec.capstone is not None and capstone:
         files[capstone] = capstone_markdown(spec.capstone)
+    for translation in spec.translations:
+        translated = course_files(translated_spec(spec, translation))
+        files.update({_translated_path(path, translation.locale): text
+                      for path, text in translated.items()})
     return files
+
+
+def translated_spec(spec: CourseSpec, translation: TranslationSpec) -> CourseSpec:
+    """The course with its text in the translation's language (settings stay the source's)."""
+    modules = {m.slug: m for m in translation.modules}
+    lessons = {(lesson.module_slug, lesson.slug): lesson for lesson in translation.lessons}
+    quizzes = {quiz.key: quiz for quiz in translation.quizzes}
+    signatory = replace(spec.signatory, title=translation.signatory_title) \
+        if spec.signatory else None
+    return replace(
+        spec, title=translation.title, summary=translation.summary,
+        description_md=translation.description_md, achievement=translation.achievement,
+        signatory=signatory, translations=(), capstone=translation.capstone or spec.capstone,
+        final_exam=quizzes.get(FINAL_EXAM_KEY, spec.final_exam),
+        modules=tuple(replace(
+            module, title=modules[module.slug].title, summary=modules[module.slug].summary,
+            intro_md=modules[module.slug].intro_md, quiz=quizzes.get(module.slug, module.quiz),
+            lessons=tuple(replace(lesson, title=lessons[(module.slug, lesson.slug)].title,
+                                  body_md=lessons[(module.slug, lesson.slug)].body_md)
+                          for lesson in module.lessons))
+            for module in spec.modules))
+
+
+def _translated_path(path: str, locale: str) -> str:
+    folder, _, name = path.rpartition("/")
+    name = translated_name(name, locale)
+    return f"{folder}/{name}" if folder else name
 
 
 def capstone_markdown(spec: CapstoneSpec) -> str:
@@ -178,5 +211,5 @@ def capstone_markdown(spec: CapstoneSpec) -> str:
 __all__ = [
     "DEFAULT_CAPSTONE_FILE", "DEFAULT_EXAM_FILE", "capstone_markdown", "course_files", "format_number", "front_matter",
     "markdown_file", "numeric_answer", "question_markdown", "questions_markdown",
-    "quiz_markdown", "quiz_settings",
+    "quiz_markdown", "quiz_settings", "translated_spec",
 ]

@@ -22,6 +22,7 @@ from app.authoring.web import (
     flashed_refusal, refusal_status, revision_of,
 )
 from app.authoring.sources import unified_diff
+from app.authoring.translating import DraftTranslations
 from app.courses.assets import ASSET_CSP, served_content_type
 from app.errors import refusals_return_to
 from app.extensions import db
@@ -84,6 +85,7 @@ def _render_editor(course: Course, draft: CourseDraft, path: str, kind: str, for
         text=text, title=title_of(text, path), preview=preview, problems=problems,
         conflict=conflict,
         conflict_diff=conflict_diff, gift=gift, is_quiz=kind in QUIZ_KINDS,
+        translations=DraftTranslations(draft.files),
     ), status
 
 

@@ -15,11 +15,13 @@ from typing import Any, Literal
 
 import yaml
 
+from app.authoring import translating
 from app.authoring.archive import check_relative_path, is_hidden
 from app.authoring.dialect import front_matter
 from app.authoring.errors import StudioError
 from app.courses.assets import ASSETS_DIR
 from app.courses.frontmatter import Reporter, is_slug, read_front_matter
+from app.courses.locales import translation_locale
 from app.courses.reader import COURSE_FILE, FINAL_EXAM_KEY, MODULE_FILE, QUIZ_FILE
 from app.courses.quiz_parser import DEFAULT_PASS_MARK
 
@@ -128,7 +130,8 @@ def read_outline(files: Mapping[str, str]) -> Outline:
         title=title_of(files.get(COURSE_FILE), "Untitled course"),
         modules=tuple(sorted(modules, key=lambda m: (int(m.prefix), m.slug))),
         exam_path=exam if exam in files else None,
-        other_paths=tuple(sorted(path for path in files if path not in known)),
+        other_paths=tuple(sorted(path for path in files if path not in known
+                                 and not translation_locale(path.rsplit("/", 1)[-1]))),
     )
 
 
@@ -138,7 +141,8 @@ def _read_module(files: Mapping[str, str], folder: str) -> DraftModule:
     lessons = []
     for path in files:
         parent, _, name = path.rpartition("/")
-        parts = split_prefix(name) if parent == folder and name.endswith(".md") else None
+        parts = split_prefix(name) if parent == folder and name.endswith(".md") \
+            and not translation_locale(name) else None
         if parts:
             lessons.append(DraftLesson(path, parts[0], parts[1], title_of(files[path], parts[1])))
     quiz = f"{folder}/{QUIZ_FILE}"
@@ -151,8 +155,11 @@ def _read_module(files: Mapping[str, str], folder: str) -> DraftModule:
 
 
 def file_kind(files: Mapping[str, str], path: str) -> FileKind:
-    """What a draft file is, which decides its editor and its checks."""
+    """What a draft file is, which decides its editor and its checks (a translation is what
+    its source is)."""
     parent, _, name = path.rpartition("/")
+    if translation_locale(name):
+        return file_kind(files, translating.source_of(path))
     if path == COURSE_FILE:
         return "course"
     if not parent:
@@ -315,7 +322,7 @@ def rename_lesson(files: Mapping[str, str], path: str, title: str,
     if slug != lesson.slug and any(other.slug == slug for other in module.lessons):
         raise DuplicateSlug(f"Module '{module.title}' already has a lesson with the slug '{slug}'.")
     new_path = f"{folder}/{lesson.prefix}-{slug}.md"
-    renamed = {(new_path if key == path else key): text for key, text in files.items()}
+    renamed = translating.renamed_with_translations(files, {path: new_path})
     if title.strip():
         renamed[new_path] = set_setting(renamed[new_path], "title", title.strip())
     return renamed, new_path
@@ -345,7 +352,7 @@ def move(files: Mapping[str, str], path: str, step: int) -> dict[str, str]:
         return _move_folder(moved, b_path, f"{a_prefix}-{b_slug}")
     parent = path.rsplit("/", 1)[0]
     swap = {a_path: f"{parent}/{b_prefix}-{a_slug}.md", b_path: f"{parent}/{a_prefix}-{b_slug}.md"}
-    return {swap.get(key, key): text for key, text in files.items()}
+    return translating.renamed_with_translations(files, swap)
 
 
 def remove(files: Mapping[str, str], path: str) -> dict[str, str]:
@@ -355,7 +362,8 @@ def remove(files: Mapping[str, str], path: str) -> dict[str, str]:
         return {key: text for key, text in files.items() if not key.startswith(f"{path}/")}
     if path not in files or path == COURSE_FILE:
         raise OutlineError("That file is not in the draft (or cannot be removed).")
-    kept = {key: text for key, text in files.items() if key != path}
+    kept = {key: text for key, text in translating.without_translations_of(files, path).items()
+            if key != path}
     if path == exam_file_name(files):
         kept[COURSE_FILE] = set_setting(kept[COURSE_FILE], "final_exam", None)
     return kept

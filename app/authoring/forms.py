@@ -59,6 +59,13 @@ class MoveForm(FlaskForm):
     step = HiddenField(validators=[DataRequired(), Regexp(r"^-?1$")])
 
 
+class TranslateForm(FlaskForm):
+    """Start translating a file of the draft into a language."""
+
+    path = HiddenField(validators=[DataRequired()])
+    locale = HiddenField(validators=[DataRequired()])
+
+
 class RenameForm(FlaskForm):
     path = HiddenField(validators=[DataRequired()])
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])

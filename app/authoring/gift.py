@@ -22,6 +22,8 @@ from app.authoring.gift_syntax import GiftProblem, GiftSkip, Severity, split_blo
 from app.authoring.gift_writing import (
     GiftConversion, QuestionIds, question_spec, write_conversion,
 )
+from flask_babel import lazy_gettext as _l
+
 from app.courses.quiz_spec import QuestionSpec
 
 #: the largest GIFT file converted, in UTF-8 bytes (a thousand typical questions take ~170 kB)
@@ -29,8 +31,8 @@ MAX_GIFT_BYTES = 512 * 1024
 #: the most questions converted at once (far more than one quiz needs)
 MAX_GIFT_QUESTIONS = 5000
 #: why a file over `MAX_GIFT_BYTES` is refused, a sentence for the trainer
-GIFT_TOO_LARGE = (f"The GIFT file is larger than {MAX_GIFT_BYTES // 1024} kB: split the question "
-                  "bank into several files and import them one by one.")
+GIFT_TOO_LARGE = _l("The GIFT file is larger than %(size)d kB: split the question bank into "
+                    "several files and import them one by one.", size=MAX_GIFT_BYTES // 1024)
 
 
 def convert_gift(text: str, *, title: str = "Imported questions",
@@ -45,9 +47,10 @@ def convert_gift(text: str, *, title: str = "Imported questions",
         raise GiftTooLarge(GIFT_TOO_LARGE)
     blocks, problems = split_blocks(text)
     if len(blocks) > MAX_GIFT_QUESTIONS:
-        raise GiftTooLarge(f"The GIFT file holds {len(blocks)} questions; at most "
-                           f"{MAX_GIFT_QUESTIONS} are converted at once: split the question bank "
-                           "into several files and import them one by one.")
+        raise GiftTooLarge(_l("The GIFT file holds %(count)d questions; at most %(limit)d are "
+                              "converted at once: split the question bank into several files "
+                              "and import them one by one.", count=len(blocks),
+                              limit=MAX_GIFT_QUESTIONS))
     questions: list[tuple[GiftQuestion, QuestionSpec]] = []
     ids = QuestionIds(existing_ids)
     for number, block in enumerate(blocks, start=1):

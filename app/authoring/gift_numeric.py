@@ -14,13 +14,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, DecimalException
 
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
+
 from app.authoring.gift_syntax import (
     GiftBlock, GiftSkip, find_unescaped, read_weight, split_marked, unescape,
 )
 from app.authoring.gift_text import split_format
 from app.courses.quiz_spec import parse_number
 
-_NOT_A_NUMBER = "is not a number, a number:tolerance or a min..max range"
+def _not_a_number(text: str) -> LazyString:
+    return _l("'%(text)s' is not a number, a number:tolerance or a min..max range", text=text)
 
 
 @dataclass(frozen=True)
@@ -64,14 +68,15 @@ def read_numeric(block: GiftBlock, answers: str, offset: int,
     parsed = _answers(block, body, offset + start, feedback)
     full = [answer for answer in parsed if answer.weight == 100]
     if not full:
-        raise GiftSkip(block.first_line, "the numeric question has no answer worth 100%")
+        raise GiftSkip(block.first_line, _l("the numeric question has no answer worth 100%"))
     value, tolerance = _one_range(full)
     reading = NumericReading(value, tolerance, [a.feedback for a in full],
                              [a.feedback for a in parsed if a.weight != 100] + [wrong_feedback])
     for answer in parsed:
         if 0 < answer.weight < 100:
-            reading.notes.append((answer.line, f"partial credit for '{answer.text}' "
-                                               f"({answer.weight}%) is dropped"))
+            reading.notes.append((answer.line, _l("partial credit for '%(answer)s' "
+                                                  "(%(weight)s%%) is dropped",
+                                                  answer=answer.text, weight=answer.weight)))
     return reading
 
 
@@ -83,8 +88,8 @@ def _answers(block: GiftBlock, body: str, offset: int,
     parts = [(body[:lead_end], 0)] if body[:lead_end].strip() else []
     parts += [(text, at) for _, text, at in marked]
     if not parts:
-        raise GiftSkip(block.line_at(offset), "the numeric question has no answer: write {#42}, "
-                                              "{#3.14:0.01} or {#1..5}")
+        raise GiftSkip(block.line_at(offset), _l("the numeric question has no answer: write "
+                                                 "{#42}, {#3.14:0.01} or {#1..5}"))
     parsed = []
     for text, at in parts:
         line = block.line_at(offset + at)
@@ -105,31 +110,32 @@ def _range(text: str, line: int) -> tuple[Decimal, Decimal]:
             low_text, _, high_text = text.partition("..")
             low, high = _number(low_text, text, line), _number(high_text, text, line)
             if low > high:
-                raise GiftSkip(line, f"the range {text} runs backwards: write min..max")
+                raise GiftSkip(line, _l("the range %(text)s runs backwards: write min..max",
+                                        text=text))
             _check_size(((low + high) / 2, (high - low) / 2), text, line)
             return low, high
         value_text, colon, tolerance_text = text.partition(":")
         value = _number(value_text, text, line)
         tolerance = _number(tolerance_text, text, line) if colon else Decimal(0)
         if tolerance < 0:
-            raise GiftSkip(line, f"the tolerance in {text} must be 0 or more")
+            raise GiftSkip(line, _l("the tolerance in %(text)s must be 0 or more", text=text))
         _check_size((value, tolerance, value - tolerance, value + tolerance), text, line)
         return value - tolerance, value + tolerance
     except DecimalException:
-        raise GiftSkip(line, f"'{text}' {_NOT_A_NUMBER}") from None
+        raise GiftSkip(line, _not_a_number(text)) from None
 
 
 def _number(text: str, answer: str, line: int) -> Decimal:
     number = parse_number(text)
     if number is None:
-        raise GiftSkip(line, f"'{answer}' {_NOT_A_NUMBER}")
+        raise GiftSkip(line, _not_a_number(answer))
     return number
 
 
 def _check_size(numbers: tuple[Decimal, ...], text: str, line: int) -> None:
     """Our quizzes keep numbers as floats: refuse what a float cannot hold."""
     if not all(math.isfinite(float(number)) for number in numbers):
-        raise GiftSkip(line, f"'{text}' {_NOT_A_NUMBER}")
+        raise GiftSkip(line, _not_a_number(text))
 
 
 def _one_range(full: list[NumericAnswer]) -> tuple[Decimal, Decimal]:
@@ -142,8 +148,8 @@ def _one_range(full: list[NumericAnswer]) -> tuple[Decimal, Decimal]:
     for answer in spans[1:]:
         if answer.low > high:
             raise GiftSkip(max(spans[0].line, answer.line),
-                           f"the fully right numeric answers '{spans[0].text}' and "
-                           f"'{answer.text}' do not overlap: our quizzes accept one value with a "
-                           "tolerance, keep one of them")
+                           _l("the fully right numeric answers '%(first)s' and '%(second)s' "
+                              "do not overlap: our quizzes accept one value with a tolerance, "
+                              "keep one of them", first=spans[0].text, second=answer.text))
         high = max(high, answer.high)
     return (low + high) / 2, (high - low) / 2

@@ -15,6 +15,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
+
 from app.authoring.gift_numeric import read_numeric
 from app.authoring.gift_syntax import (
     GiftBlock, GiftProblem, GiftSkip, find_unescaped, read_weight, rfind_unescaped, split_marked,
@@ -54,7 +57,7 @@ class GiftQuestion:
     warnings: list[GiftProblem] = field(default_factory=list)
     dropped_html: set[str] = field(default_factory=set)
 
-    def warn(self, message: str, line: int | None = None) -> None:
+    def warn(self, message: str | LazyString, line: int | None = None) -> None:
         self.warnings.append(GiftProblem(line or self.line, message, "warning"))
 
     def text(self, raw: str) -> GiftText:
@@ -75,30 +78,30 @@ def read_question(block: GiftBlock) -> GiftQuestion:
         opening = text.index("::")
         closing = find_unescaped(text, "::", opening + 2)
         if closing < 0:
-            raise GiftSkip(block.first_line, "the question name is not closed: write ::Name:: "
-                                             "before the question text")
+            raise GiftSkip(block.first_line, _l("the question name is not closed: write "
+                                                "::Name:: before the question text"))
         title, body_start = unescape(text[opening + 2:closing]).strip(), closing + 2
     opening = find_unescaped(text, "{", body_start)
     if opening < 0:
-        raise GiftSkip(block.first_line, "a description (text without an answer block {...}) "
-                                         "is not a question: not imported")
+        raise GiftSkip(block.first_line, _l("a description (text without an answer block "
+                                            "{...}) is not a question: not imported"))
     closing = find_unescaped(text, "}", opening + 1)
     if closing < 0:
-        raise GiftSkip(block.line_at(opening), "the answer block is not closed: add } (a blank "
-                                               "line ends a question)")
+        raise GiftSkip(block.line_at(opening), _l("the answer block is not closed: add } (a "
+                                                  "blank line ends a question)"))
     after = text[closing + 1:]
     if find_unescaped(after, "{") >= 0:
         raise GiftSkip(block.line_at(closing + 1 + find_unescaped(after, "{")),
-                       "several answer blocks in one question (embedded answers) are not "
-                       "supported")
+                       _l("several answer blocks in one question (embedded answers) are not "
+                          "supported"))
     question = GiftQuestion(block.first_line, title)
     _read_text(question, text[body_start:opening], after)
     if not question.stem:
-        raise GiftSkip(block.first_line, "the question has no text")
+        raise GiftSkip(block.first_line, _l("the question has no text"))
     _read_answers(question, block, text[opening + 1:closing], opening + 1)
     if question.dropped_html:
-        question.warn("HTML the quiz cannot show was removed: " + ", ".join(
-            f"<{name}>" for name in sorted(question.dropped_html)) + " (check the text)")
+        question.warn(_l("HTML the quiz cannot show was removed: %(tags)s (check the text)",
+                         tags=", ".join(f"<{name}>" for name in sorted(question.dropped_html))))
     return question
 
 
@@ -124,7 +127,7 @@ def _read_answers(question: GiftQuestion, block: GiftBlock, answers: str, offset
     content = answers.strip()
     line = question.line
     if not content:
-        raise GiftSkip(line, "essay questions (an empty answer block {}) are not supported")
+        raise GiftSkip(line, _l("essay questions (an empty answer block {}) are not supported"))
     if content.startswith("#"):
         reading = read_numeric(block, answers, offset, lambda raw: question.text(raw).block)
         question.kind, question.answer = "numeric", reading.value
@@ -135,12 +138,12 @@ def _read_answers(question: GiftQuestion, block: GiftBlock, answers: str, offset
     elif find_unescaped(content, "~") >= 0:
         _read_choice(question, block, answers, offset)
     elif find_unescaped(content, "=") >= 0 and find_unescaped(content, "->") >= 0:
-        raise GiftSkip(line, "matching questions (=item -> match) are not supported")
+        raise GiftSkip(line, _l("matching questions (=item -> match) are not supported"))
     elif _head(content).lower() in _TRUE_FALSE:
         _read_true_false(question, content)
     else:
-        raise GiftSkip(line, "short answer questions ({=answer}) are not supported: learners "
-                             "would type free text")
+        raise GiftSkip(line, _l("short answer questions ({=answer}) are not supported: "
+                                "learners would type free text"))
 
 
 def _head(content: str) -> str:
@@ -170,9 +173,9 @@ def _parse_answers(question: GiftQuestion, block: GiftBlock, answers: str,
     lead_end = marked[0][2] if marked else len(answers)
     parts = [(marker, text, at) for marker, text, at in marked]
     if answers[:lead_end].strip():  # Moodle reads it as one more answer, unmarked
-        question.warn(f"the text '{answers[:lead_end].strip()[:30]}' before the first answer "
-                      "is read as a wrong answer, as Moodle does: start each answer with = or ~",
-                      block.line_at(offset))
+        question.warn(_l("the text '%(text)s' before the first answer is read as a wrong "
+                         "answer, as Moodle does: start each answer with = or ~",
+                         text=answers[:lead_end].strip()[:30]), block.line_at(offset))
         parts.insert(0, ("~", answers[:lead_end], 0))
     parsed = []
     for marker, text, at in parts:
@@ -210,47 +213,50 @@ def _read_choice(question: GiftQuestion, block: GiftBlock, answers: str, offset:
 def _check_options(question: GiftQuestion, options: list[GiftAnswer]) -> None:
     """At least two options, each with text, no two alike, at least one right."""
     if len(options) < 2:
-        raise GiftSkip(question.line, "a choice question needs at least 2 answers")
+        raise GiftSkip(question.line, _l("a choice question needs at least 2 answers"))
     seen: dict[str, int] = {}
     for answer in options:
         if not answer.text:
-            raise GiftSkip(answer.line, "an answer has no text")
+            raise GiftSkip(answer.line, _l("an answer has no text"))
         if answer.text.casefold() in seen:
-            raise GiftSkip(answer.line, f"the answer '{answer.text}' appears twice")
+            raise GiftSkip(answer.line, _l("the answer '%(answer)s' appears twice",
+                                           answer=answer.text))
         seen[answer.text.casefold()] = answer.line
     if not any(a.weight > 0 for a in options):
-        raise GiftSkip(question.line, "the question has no correct answer: mark one with = or "
-                                      "give it a positive weight such as ~%50%")
+        raise GiftSkip(question.line, _l("the question has no correct answer: mark one with = "
+                                         "or give it a positive weight such as ~%50%"))
 
 
 def _single_choice_notes(question: GiftQuestion, keep: GiftAnswer, right: list[GiftAnswer],
                          options: list[GiftAnswer], moodle_single: bool) -> None:
     """Warn about what a single-choice question cannot keep."""
     if keep.weight < 100:
-        question.warn(f"the only right answer '{keep.text}' carries {keep.weight}%: imported as "
-                      "fully right")
+        question.warn(_l("the only right answer '%(answer)s' carries %(weight)s%%: imported as "
+                         "fully right", answer=keep.text, weight=keep.weight))
     for other in right:
         if other is not keep:
-            question.warn(f"partial credit for '{other.text}' ({other.weight}%) is dropped: it "
-                          "becomes a wrong answer", other.line)
+            question.warn(_l("partial credit for '%(answer)s' (%(weight)s%%) is dropped: it "
+                             "becomes a wrong answer", answer=other.text, weight=other.weight),
+                          other.line)
     if moodle_single and any(a.weight < 0 for a in options):
-        question.warn("negative weights (penalties) are dropped: a wrong answer scores 0")
+        question.warn(_l("negative weights (penalties) are dropped: a wrong answer scores 0"))
 
 
 def _multiple_response_notes(question: GiftQuestion, right: list[GiftAnswer],
                              full: list[GiftAnswer]) -> None:
     """Warn where Moodle's weights and our multiple-response scoring differ."""
     if len(full) > 1:
-        question.warn(f"{len(full)} answers are each worth 100% (any one scores full marks in "
-                      "Moodle): imported as 'select all that apply'")
+        question.warn(_l("%(count)d answers are each worth 100%% (any one scores full marks in "
+                         "Moodle): imported as 'select all that apply'", count=len(full)))
         return
     weights = sorted({a.weight for a in right})
     if len(weights) > 1:
-        question.warn("unequal weights (" + ", ".join(f"{w}%" for w in weights) + ") become "
-                      "equal shares under partial scoring")
+        question.warn(_l("unequal weights (%(weights)s) become equal shares under partial "
+                         "scoring", weights=", ".join(f"{w}%" for w in weights)))
     total = sum(a.weight for a in right)
     if abs(total - 100) > 1:
-        question.warn(f"the right answers' weights add up to {total}%, not 100%")
+        question.warn(_l("the right answers' weights add up to %(total)s%%, not 100%%",
+                         total=total))
 
 
 def _choose_explanation(question: GiftQuestion, right: list[str], others: list[str]) -> None:
@@ -260,5 +266,5 @@ def _choose_explanation(question: GiftQuestion, right: list[str], others: list[s
         question.explanation = next((text for text in right if text), "")
     dropped = [text for text in right + others if text and text != question.explanation]
     if dropped:
-        question.warn(f"{len(dropped)} answer-specific feedback text(s) dropped: a quiz question "
-                      "has one explanation")
+        question.warn(_l("%(count)d answer-specific feedback text(s) dropped: a quiz question "
+                         "has one explanation", count=len(dropped)))

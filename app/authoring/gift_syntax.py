@@ -15,6 +15,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal
 
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
+
 Severity = Literal["error", "warning"]
 _ESCAPE_RE = re.compile(r"\\([\\~=#{}:n])")
 _ESCAPES = {"n": "\n"}
@@ -26,7 +29,8 @@ class GiftProblem:
     """Something about a GIFT file worth telling, at its line."""
 
     line: int
-    message: str
+    #: a sentence for the trainer (lazy: worded in the reader's language when shown)
+    message: str | LazyString
     severity: Severity = "error"
 
     def __str__(self) -> str:
@@ -36,7 +40,7 @@ class GiftProblem:
 class GiftSkip(Exception):
     """A question that cannot be converted; carries the error."""
 
-    def __init__(self, line: int, message: str) -> None:
+    def __init__(self, line: int, message: str | LazyString) -> None:
         super().__init__(message)
         self.problem = GiftProblem(line, message)
 
@@ -77,8 +81,9 @@ def split_blocks(text: str) -> tuple[list[GiftBlock], list[GiftProblem]]:
         if stripped.startswith("//"):
             continue
         if stripped.startswith("$CATEGORY:"):
-            notes.append(GiftProblem(number, f"category '{stripped[10:].strip()}' ignored: the "
-                                             "questions go into this quiz", "warning"))
+            notes.append(GiftProblem(number, _l("category '%(category)s' ignored: the "
+                                                "questions go into this quiz",
+                                                category=stripped[10:].strip()), "warning"))
             continue
         if stripped:
             current.append((number, line))
@@ -141,10 +146,11 @@ def read_weight(text: str, line: int) -> tuple[Decimal | None, str]:
     match = _WEIGHT_RE.match(text)
     if not match:
         if text.lstrip().startswith("%"):
-            raise GiftSkip(line, f"the weight in '{text.strip()[:30]}' must be a percentage "
-                                 "such as %50% or %-100%")
+            raise GiftSkip(line, _l("the weight in '%(text)s' must be a percentage such as "
+                                    "%%50%% or %%-100%%", text=text.strip()[:30]))
         return None, text
     weight = Decimal(match.group(1))
     if not -100 <= weight <= 100:
-        raise GiftSkip(line, f"the weight {weight}% must be between -100% and 100%")
+        raise GiftSkip(line, _l("the weight %(weight)s%% must be between -100%% and 100%%",
+                                weight=weight))
     return weight, text[match.end():]

@@ -12,6 +12,9 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass
 
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
+
 from app.authoring.dialect import front_matter, question_markdown
 from app.authoring.gift_questions import GiftQuestion
 from app.authoring.gift_syntax import GiftProblem
@@ -101,7 +104,8 @@ def _readable(questions: list[tuple[GiftQuestion, QuestionSpec]],
     for question, spec in questions:
         refusal = _text_refusal(spec.body_md)
         if refusal:
-            problems.append(GiftProblem(question.line, f"not imported: {refusal}"))
+            problems.append(GiftProblem(question.line, _l("not imported: %(reason)s",
+                                                          reason=refusal)))
         else:
             candidates.append((question, spec, question_markdown(spec)))
     if not candidates:
@@ -116,12 +120,13 @@ def _readable(questions: list[tuple[GiftQuestion, QuestionSpec]],
     for problem in found:  # sorted by line: the first problem of each question is kept
         refused.setdefault(max(bisect_right(starts, problem.line) - 1, 0), problem.message)
     for index, message in refused.items():
-        problems.append(GiftProblem(candidates[index][0].line, f"not imported: {message}"))
+        problems.append(GiftProblem(candidates[index][0].line, _l("not imported: %(reason)s",
+                                                                  reason=message)))
     return [(spec, markdown) for index, (_, spec, markdown) in enumerate(candidates)
             if index not in refused]
 
 
-def _text_refusal(body: str) -> str | None:
+def _text_refusal(body: str) -> LazyString | None:
     """Why lines of question text would change how the quiz around them reads, if they do."""
     fence: str | None = None
     for line in body.split("\n"):
@@ -133,8 +138,9 @@ def _text_refusal(body: str) -> str | None:
                 len(marker.group(1)) >= len(fence) and not line.strip().lstrip(fence[0])
             fence = None if closes else fence
         elif _HEADING_RE.match(line):
-            return (f"the line '{line[:40]}' of the question text would start a new question or "
-                    "section in a quiz: rephrase it without a leading #")
+            return _l("the line '%(line)s' of the question text would start a new question or "
+                      "section in a quiz: rephrase it without a leading #", line=line[:40])
     if fence is not None:
-        return f"the question text opens a code block ({fence}) that it does not close"
+        return _l("the question text opens a code block (%(fence)s) that it does not close",
+                  fence=fence)
     return None

@@ -5,6 +5,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
+
 from app.authoring.errors import StudioError
 from app.courses.assets import asset_problem
 
@@ -30,7 +33,7 @@ class ImageRejected(StudioError):
     """Not an image we accept; `status_code` is the HTTP status that fits (413 too large, 415
     type, 400 name)."""
 
-    def __init__(self, message: str, status: int = 415) -> None:
+    def __init__(self, message: str | LazyString, status: int = 415) -> None:
         super().__init__(message)
         self.status_code = status
 
@@ -72,19 +75,21 @@ def check_image(name: str, data: bytes, max_bytes: int = DEFAULT_MAX_IMAGE_BYTES
     """A PNG, JPEG, GIF, WebP or plain SVG whose name matches its type, or `ImageRejected`."""
     name = name.strip().rsplit("/", 1)[-1].rsplit("\\", 1)[-1]
     if not _NAME_RE.match(name) or len(name) > 120:
-        raise ImageRejected(f"'{name}' is not a usable file name: use letters, digits, dots, "
-                            "hyphens and underscores.", 400)
+        raise ImageRejected(_l("'%(name)s' is not a usable file name: use letters, digits, "
+                               "dots, hyphens and underscores.", name=name), 400)
     if len(data) > max_bytes:
-        raise ImageRejected(f"{name} is {len(data) / 1024 / 1024:.1f} MB; images may be at most "
-                            f"{max_bytes / 1024 / 1024:g} MB.", 413)
+        size, limit = format(len(data) / 1024 / 1024, ".1f"), format(max_bytes / 1024 / 1024, "g")
+        raise ImageRejected(_l("%(name)s is %(size)s MB; images may be at most %(limit)s MB.",
+                               name=name, size=size, limit=limit), 413)
     content_type = sniff_image_type(data)
     if content_type is None:
-        raise ImageRejected(f"{name} is not an image we can show (PNG, JPEG, GIF, WebP or SVG).")
+        raise ImageRejected(_l("%(name)s is not an image we can show (PNG, JPEG, GIF, WebP or "
+                               "SVG).", name=name))
     if not name.lower().endswith(IMAGE_EXTENSIONS[content_type]):
-        expected = " or ".join(IMAGE_EXTENSIONS[content_type])
-        raise ImageRejected(f"{name} holds a {_LABELS[content_type]} image: name it "
-                            f"{expected}.")
+        raise ImageRejected(_l("%(name)s holds a %(type)s image: name it %(extensions)s.",
+                               name=name, type=_LABELS[content_type],
+                               extensions=" / ".join(IMAGE_EXTENSIONS[content_type])))
     problem = asset_problem(content_type, data)
     if problem:
-        raise ImageRejected(f"{name}: {problem}")
+        raise ImageRejected(_l("%(name)s: %(problem)s", name=name, problem=problem))
     return CheckedImage(name, content_type, data)

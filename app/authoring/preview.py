@@ -15,6 +15,7 @@ from app.authoring.dialect import numeric_answer
 from app.authoring.folder import FileKind
 from app.courses.assets import asset_reference
 from app.courses.frontmatter import Problem, Reporter, Settings, read_front_matter
+from app.courses.locales import translation_locale
 from app.courses.markdown import render_inline_markdown, render_markdown
 from app.courses.reader import COURSE_SETTINGS, FINAL_EXAM_KEY, LESSON_SETTINGS, MODULE_SETTINGS
 from app.courses.capstone_spec import parse_capstone
@@ -72,7 +73,8 @@ def preview_file(kind: FileKind, path: str, text: str, links: LinkResolver | Non
     title, minutes = _check_settings(kind, front, report)
     if kind == "lesson" and front.readable and not front.body.strip():
         report.add(front.body_line, "the lesson has no content")
-    html = render_markdown(front.body, link_resolver=links)
+    locale = translation_locale(path.rsplit("/", 1)[-1]) or "en"
+    html = render_markdown(front.body, link_resolver=links, locale=locale)
     return Preview(kind, tuple(sorted(report.problems, key=lambda p: p.line)), title, minutes, html)
 
 

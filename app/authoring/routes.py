@@ -12,6 +12,7 @@ from flask_login import current_user
 
 from app.authoring import forms, services
 from app.authoring.folder import read_outline, title_of
+from app.authoring.translating import DraftTranslations, is_translation
 from app.authoring.preview import draft_link_resolver
 from app.authoring.studio_diff import render_changes
 from app.authoring.web import (
@@ -74,6 +75,7 @@ def _render_course(course: Course, status: int = 200):
         row=services.StudioCourse(course, draft, len(versions),
                                   tuple(m.user.name for m in maintainers)),
         outline=read_outline(draft.files) if draft else None, problems=problems,
+        translations=DraftTranslations(draft.files) if draft else None,
         problem_paths={p.path for p in problems}, versions=versions,
         authors=services.user_names(db.session, {v.created_by_id for v in versions}),
         maintainers=maintainers, may_assign=services.may_assign(current_user),
@@ -205,6 +207,22 @@ def move(slug: str):
     return _structure_edit(slug, form, change)
 
 
+@bp.route("/<slug>/translate", methods=["POST"])
+def translate(slug: str):
+    """Start translating a file from a copy of it, and open the copy in the editor."""
+    course, draft = course_and_draft(slug)
+    form = forms.TranslateForm()
+    if not form.validate_on_submit():
+        abort(400, EXPIRED_FORM)
+    path, status = _apply_edit(draft, lambda d: services.start_translation(
+        db.session, current_user, d, form.path.data, form.locale.data))
+    if path is None:
+        return _render_course(course, status)
+    flash(_("Started %(path)s from a copy of its source: translate the text, and keep the "
+            "settings, links and question ids as they are.", path=path), "success")
+    return redirect(url_for(".edit_file", slug=slug, path=path), 303)
+
+
 @bp.route("/<slug>/rename", methods=["GET", "POST"])
 def rename(slug: str):
     """Rename a module or lesson; a new slug needs the trainer's confirmation."""
@@ -247,7 +265,11 @@ def remove(slug: str):
 
 
 def _outline_item(draft: CourseDraft, path: str) -> dict:
-    """What a rename or remove page is about: a module folder, a lesson, a quiz; else 404."""
+    """What a rename or remove page is about: a module folder, a lesson, a quiz, a
+    translation; else 404."""
+    if is_translation(path) and path in draft.files:
+        return {"kind": "translation", "path": path, "title": title_of(draft.files[path], path),
+                "slug": ""}
     outline = read_outline(draft.files)
     for module in outline.modules:
         if module.folder == path:

@@ -30,7 +30,9 @@ from app.authoring.publishing import (
     draft_changes, draft_problems, publish_draft, published_sources, validate_draft,
 )
 from app.authoring.revisions import check_revision, draft_assets, file_revision
-from app.authoring.structure import add_lesson, add_module, add_quiz, move, remove, rename
+from app.authoring.structure import (
+    add_lesson, add_module, add_quiz, move, remove, rename, start_translation,
+)
 from app.authoring.uploads import (
     draft_archive_files, remove_asset, replace_from_archive, upload_image,
 )
@@ -45,5 +47,6 @@ __all__ = [
     "find_course", "find_draft", "is_maintainer", "may_assign", "may_edit", "move",
     "normalise_text", "publish_draft", "published_sources", "remove", "remove_asset",
     "remove_maintainer", "rename", "replace_from_archive", "save_file", "start_draft",
+    "start_translation",
     "studio_courses", "upload_image", "user_names", "validate_draft",
 ]

@@ -10,7 +10,9 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from app.authoring import folder as draft_folder
+from app.authoring import translating
 from app.authoring.revisions import commit_files
+from app.courses.reader import COURSE_FILE
 from app.models import CourseDraft, User
 
 
@@ -68,3 +70,17 @@ def remove(session: Session, actor: User, draft: CourseDraft, path: str) -> None
     files = draft_folder.remove(draft.files, path)
     commit_files(session, actor, draft, files, f"{kind}.remove", f"Removed {kind} {path}",
                  path=path)
+
+
+def start_translation(session: Session, actor: User, draft: CourseDraft, path: str,
+                      locale: str) -> str:
+    """Start translating one file of the draft from a copy of it; returns the new path.
+
+    A language starts with the course settings: starting any other file into a new language
+    starts `course.md` too."""
+    files, target = translating.new_translation(draft.files, path, locale)
+    if path != COURSE_FILE and translating.translation_of(COURSE_FILE, locale) not in files:
+        files, _course = translating.new_translation(files, COURSE_FILE, locale)
+    commit_files(session, actor, draft, files, "translation.add",
+                 f"Started the {locale} translation of {path}", path=target, locale=locale)
+    return target

@@ -70,7 +70,7 @@ def replace_from_archive(session: Session, actor: User, draft: CourseDraft, data
     try:
         files, assets = draft_folder.split_folder(archive.files)
     except FolderRejected as error:
-        raise StudioError(f"Nothing was changed: {error}.") from None
+        raise StudioError(_l("Nothing was changed: %(reason)s.", reason=error)) from None
     draft.assets.clear()
     session.flush()
     draft.assets.extend(asset_row(path, blob) for path, blob in sorted(assets.items()))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -153,7 +154,7 @@ def _sample(template: str, draw):
     if template not in design_previews.template_names(templates_dir):
         abort(404, _("There is no certificate template with this name."))
     try:
-        return draw(templates_dir, template, issuer.name, issuer.url)
+        return draw(templates_dir, template, issuer.name, issuer.url, str(get_locale()))
     except design_previews.CertificateTemplateError as broken:
         abort(422, _("The %(template)s template does not render: %(problem)s", template=template,
                      problem=broken))

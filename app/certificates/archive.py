@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from flask_babel import force_locale
+
 from app.certificates import badge
 from app.certificates.pdf import CertificateFacts
 from app.certificates.records import BADGE_CRITERIA
@@ -23,13 +25,14 @@ def embedded_credential(facts: CertificateFacts, **details: Any) -> bytes:
     status entries) for a caller that knows more than the facts.
     """
     payload = facts.payload
-    credential = badge.build_credential(
-        facts,
-        achievement_id=f"{payload.issuer}/courses/{payload.course_slug}",
-        description=payload.course_title,
-        criteria=BADGE_CRITERIA,
-        **details,
-    )
+    with force_locale(facts.locale):
+        credential = badge.build_credential(
+            facts,
+            achievement_id=f"{payload.issuer}/courses/{payload.course_slug}",
+            description=payload.course_title,
+            criteria=str(BADGE_CRITERIA),
+            **details,
+        )
     return credential_bytes(credential)
 
 

@@ -10,6 +10,10 @@ RS256 (the algorithm every OB 3.0 verifier must support) or EdDSA.
 
 The holder is named by a stable ``urn:uuid`` that reveals nothing (:func:`holder_identity`),
 their name as a plain IdentityObject, and their email only as a salted SHA-256 identityHash.
+
+A credential speaks one language: the certificate's. Its achievement says which, in OB 3.0's
+``inLanguage`` (a BCP 47 code), and its name, description, criteria and result descriptions
+are written in it; the caller builds the credential under ``force_locale`` of that language.
 """
 
 from __future__ import annotations
@@ -25,6 +29,8 @@ from datetime import UTC, date, datetime, time
 from html import escape
 from typing import Any
 from urllib.parse import quote, urlencode
+
+from flask_babel import lazy_gettext as _l
 
 from app.certificates.did import did_web
 from app.certificates.pdf import CertificateFacts
@@ -47,7 +53,10 @@ DEFAULT_JWT_ALGORITHM = RSA_ALGORITHM
 #: the only JOSE headers OB 3.0 allows
 _ALLOWED_HEADERS = {"alg", "kid", "jwk", "typ"}
 LINKEDIN_ADD_URL = "https://www.linkedin.com/profile/add"
+#: the value of a passed result: a machine value, the same in every language
 PASSED = "Passed"
+FINAL_EXAM_RESULT = _l("Final exam")
+CAPSTONE_RESULT = _l("Capstone assessed against the course's rubric")
 
 # "Ed25519" is RFC 9864's fully specified name for the same algorithm; accept both.
 _ACCEPTED_ALGORITHMS = {RSA_ALGORITHM: [RSA_ALGORITHM], ALGORITHM: [ALGORITHM, "Ed25519"],
@@ -96,12 +105,14 @@ def build_credential(
     holder: Holder | None = None,
     credential_status: dict[str, Any] | list | None = None,
     capstone_assessed: bool = False,
+    language: str | None = None,
 ) -> dict[str, Any]:
     """Return the OpenBadgeCredential (unsigned JSON) for a certificate.
 
     :param credential_status: its entry in a public status list, if any (OB 3.0 allows one)
     :param capstone_assessed: the rule included a capstone a trainer scored as a pass: a
         second result says so (never the work, never the points)
+    :param language: the language the achievement is written in (the facts' when not given)
     """
     payload = facts.payload
     credential: dict[str, Any] = {
@@ -113,7 +124,8 @@ def build_credential(
                    "name": facts.issuer_name, "url": payload.issuer},
         "validFrom": _timestamp(payload.issued_on),
         "credentialSubject": _subject(facts, holder, _achievement(
-            facts, achievement_id, description, criteria, image_url, capstone_assessed)),
+            facts, achievement_id, description, criteria, image_url, capstone_assessed,
+            language or facts.locale)),
         "credentialSchema": [{"id": OB_SCHEMA_URL, "type": OB_SCHEMA_TYPE}],
     }
     if payload.expires_on is not None:
@@ -124,20 +136,22 @@ def build_credential(
 
 
 def _achievement(facts: CertificateFacts, achievement_id: str, description: str, criteria: str,
-                 image_url: str | None, capstone_assessed: bool = False) -> dict[str, Any]:
+                 image_url: str | None, capstone_assessed: bool = False,
+                 language: str = "en") -> dict[str, Any]:
     achievement: dict[str, Any] = {
         "id": achievement_id,
         "type": ["Achievement"],
         "name": facts.payload.course_title,
-        "description": description,
-        "criteria": {"narrative": criteria},
+        "description": str(description),
+        "criteria": {"narrative": str(criteria)},
         "achievementType": "Certificate",
+        "inLanguage": language,
         # What the holder's result states: the final exam passed (never the score: holders
         # have not been asked whether to show it).
         "resultDescription": [{
             "id": _result_description_id(achievement_id),
             "type": ["ResultDescription"],
-            "name": "Final exam",
+            "name": str(FINAL_EXAM_RESULT),
             "resultType": "Result",
             "allowedValue": [PASSED],
             "requiredValue": PASSED,
@@ -146,7 +160,7 @@ def _achievement(facts: CertificateFacts, achievement_id: str, description: str,
     if capstone_assessed:
         achievement["resultDescription"].append({
             "id": f"{achievement_id}#capstone", "type": ["ResultDescription"],
-            "name": "Capstone assessed against the course's rubric", "resultType": "Result",
+            "name": str(CAPSTONE_RESULT), "resultType": "Result",
             "allowedValue": [PASSED], "requiredValue": PASSED})
     if image_url:
         achievement["image"] = {"id": image_url, "type": "Image",

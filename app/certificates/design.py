@@ -2,18 +2,22 @@
 
 Beyond the signed payload a certificate prints who signs it (a named signatory with a signature
 image), what its holder can now do (the course's achievement line) and the hours of study behind
-it. Issuance settles these once, from the course version the learner earned it on, and the PDF
-keeps them: the stored document never changes.
+it. Issuance settles these once, from the course version the learner earned it on and in the
+learner's language, and the PDF keeps them: the stored document never changes.
 """
 from __future__ import annotations
 
 import base64
 import functools
 from dataclasses import dataclass, replace
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import yaml
+from babel.dates import format_date
+from flask_babel import force_locale, get_locale, ngettext
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from app.certificates.payload import FIELDS as PAYLOAD_FIELDS
@@ -26,8 +30,10 @@ QR_DARK = "#1b2a4a"
 ACADEMY_SIGNATORY_FILE = "signatory.yaml"
 #: printed on previews; the code does not parse, so no sample can ever be verified
 SAMPLE_CODE = "SAMPLE-NOT-A-CERTIFICATE"
-SAMPLE_ACHIEVEMENT = ("Can write, communicate and review company-level OKRs, and lead their "
-                      "rollout across an organisation.")
+SAMPLE_ACHIEVEMENT = _l("Can write, communicate and review company-level OKRs, and lead their "
+                        "rollout across an organisation.")
+#: the headline of a course that sets none
+DEFAULT_WORDING = _l("Certificate of Completion")
 _IMAGE_TYPES = {".svg": SVG_TYPE, ".png": "image/png"}
 
 
@@ -39,6 +45,14 @@ class Signatory:
     title: str
     image: bytes = b""
     content_type: str = SVG_TYPE
+    #: the title in other languages: (language, title) pairs
+    titles: tuple[tuple[str, str], ...] = ()
+
+    def in_language(self, locale: str, title: str | None = None) -> Signatory:
+        """The same signatory titled in `locale`: `title` when given (the course's translation),
+        else the title the signatory file gives for that language, else the title as it is."""
+        title = title or dict(self.titles).get(locale) or self.title
+        return replace(self, title=title)
 
     @property
     def image_url(self) -> str | None:
@@ -70,17 +84,20 @@ class CertificateFacts:
     signatory: Signatory | None = None
     #: a preview with made-up data: marked SAMPLE across the page, never signed
     sample: bool = False
+    #: the language the certificate is printed in (its words and dates)
+    locale: str = "en"
 
 
 def study_time(minutes: int) -> str | None:
-    """"About 6 hours of study": whole hours from 90 minutes on, else a rounder figure."""
+    """"About 6 hours of study": whole hours from 90 minutes on, else a rounder figure (in the
+    current language)."""
     if minutes <= 0:
         return None
     if minutes < 50:
-        return f"About {max(5, 5 * round(minutes / 5))} minutes of study"
-    if minutes < 90:
-        return "About 1 hour of study"
-    return f"About {int(minutes / 60 + 0.5)} hours of study"
+        rounded = max(5, 5 * round(minutes / 5))
+        return ngettext("About %(num)d minute of study", "About %(num)d minutes of study", rounded)
+    hours = 1 if minutes < 90 else int(minutes / 60 + 0.5)
+    return ngettext("About %(num)d hour of study", "About %(num)d hours of study", hours)
 
 
 def what_it_certifies(achievement: str, minutes: int) -> str:
@@ -94,13 +111,19 @@ def what_it_certifies(achievement: str, minutes: int) -> str:
 
 
 def template_context(facts: CertificateFacts) -> dict[str, Any]:
-    """Return the plain values a certificate template may use."""
+    """Return the plain values a certificate template may use, worded in the facts' language."""
+    with force_locale(facts.locale):
+        return _context(facts)
+
+
+def _context(facts: CertificateFacts) -> dict[str, Any]:
     payload, signatory = facts.payload, facts.signatory
     return {
         **payload.to_dict(),
+        "lang": facts.locale,
         "course_version": str(payload.course_version),
-        "issued_on_display": long_date(payload.issued_on),
-        "expires_on_display": long_date(payload.expires_on) if payload.expires_on else None,
+        "issued_on_display": printed_date(payload.issued_on),
+        "expires_on_display": printed_date(payload.expires_on) if payload.expires_on else None,
         "issuer_name": facts.issuer_name,
         "issuer_url": payload.issuer,
         "verify_url": payload.verify_url,
@@ -114,6 +137,15 @@ def template_context(facts: CertificateFacts) -> dict[str, Any]:
         "signatory_title": signatory.title if signatory else None,
         "signature_image": signatory.image_url if signatory else None,
     }
+
+
+def printed_date(day: date) -> str:
+    """A date as a certificate prints it: "5 December 2026", or the long form of the language
+    the certificate is printed in ("5. Dezember 2026"); whatever the reader's time zone."""
+    locale = get_locale()
+    if locale is None or locale.language == "en":
+        return long_date(day)
+    return format_date(day, "long", locale=locale)
 
 
 def qr_svg(url: str, dark: str = QR_DARK) -> Markup:
@@ -142,6 +174,7 @@ class SignatoryFileError(ValueError):
 def _read_signatory(path: Path, _mtime: int) -> Signatory:
     data = yaml.safe_load(path.read_text("utf-8")) or {}
     name, title = (str(data.get(key) or "").strip() for key in ("name", "title"))
+    titles = data.get("titles") or {}
     image_name = str(data.get("signature") or "")
     image_path = (path.parent / image_name).resolve()
     content_type = _IMAGE_TYPES.get(image_path.suffix.lower())
@@ -153,7 +186,10 @@ def _read_signatory(path: Path, _mtime: int) -> Signatory:
     problem = svg_problem(image) if content_type == SVG_TYPE else None
     if problem:
         raise SignatoryFileError(f"{image_path}: {problem}")
-    return Signatory(name, title, image, content_type)
+    if not isinstance(titles, dict):
+        raise SignatoryFileError(f"{path}: titles must map a language to the title in it")
+    return Signatory(name, title, image, content_type,
+                     tuple((str(code), str(text).strip()) for code, text in titles.items()))
 
 
 def sample_facts(**changes: Any) -> CertificateFacts:
@@ -166,10 +202,14 @@ def sample_facts(**changes: Any) -> CertificateFacts:
     return replace(facts, **{k: v for k, v in changes.items() if k not in PAYLOAD_FIELDS})
 
 
-def preview_facts(templates_dir: Path, issuer_name: str, issuer_url: str) -> CertificateFacts:
-    """Made-up facts for an administrator's template preview: no real person, a code that never
-    verifies, marked SAMPLE."""
+def preview_facts(templates_dir: Path, issuer_name: str, issuer_url: str,
+                  locale: str = "en") -> CertificateFacts:
+    """Made-up facts for an administrator's template preview, in `locale`: no real person, a
+    code that never verifies, marked SAMPLE."""
+    signatory = academy_signatory(templates_dir)
+    with force_locale(locale):
+        worded = {"wording": str(DEFAULT_WORDING), "achievement": str(SAMPLE_ACHIEVEMENT)}
     return sample_facts(
         code=SAMPLE_CODE, holder_name="Alex Example", issuer=issuer_url, issuer_name=issuer_name,
-        organisation_name="Example Corporation", achievement=SAMPLE_ACHIEVEMENT,
-        study_minutes=370, signatory=academy_signatory(templates_dir), sample=True)
+        organisation_name="Example Corporation", study_minutes=370, sample=True, locale=locale,
+        signatory=signatory.in_language(locale) if signatory else None, **worded)

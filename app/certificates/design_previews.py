@@ -92,27 +92,28 @@ def template_names(templates_dir: Path) -> list[str]:
     return _renderer(templates_dir).template_names()
 
 
-def sample_pdf(templates_dir: Path, name: str, issuer_name: str, issuer_url: str) -> bytes:
-    """A template filled with sample data, marked SAMPLE and never signed.
+def sample_pdf(templates_dir: Path, name: str, issuer_name: str, issuer_url: str,
+               locale: str = "en") -> bytes:
+    """A template filled with sample data, marked SAMPLE and never signed, in `locale`.
 
     :raises CertificateTemplateError: the template is missing or broken
     """
     if name not in template_names(templates_dir):
         raise CertificateTemplateError(f"There is no certificate template {name!r}.")
-    facts = preview_facts(templates_dir, issuer_name, issuer_url)
+    facts = preview_facts(templates_dir, issuer_name, issuer_url, locale)
     changed = _last_change(templates_dir, name)
     with _render_lock:
         return _renderer(templates_dir, (name, changed)).render(facts, name)
 
 
 def sample_picture(templates_dir: Path, name: str, issuer_name: str,
-                   issuer_url: str) -> bytes | None:
+                   issuer_url: str, locale: str = "en") -> bytes | None:
     """The picture of `sample_pdf`, drawn again when the template's files change."""
     if name not in template_names(templates_dir):
         raise CertificateTemplateError(f"There is no certificate template {name!r}.")
-    key = f"{name}:{_last_change(templates_dir, name)}:{issuer_name}:{issuer_url}"
+    key = f"{name}:{_last_change(templates_dir, name)}:{issuer_name}:{issuer_url}:{locale}"
     return _samples.get(key, lambda: draw_first_page(
-        sample_pdf(templates_dir, name, issuer_name, issuer_url), SAMPLE_WIDTH_PX))
+        sample_pdf(templates_dir, name, issuer_name, issuer_url, locale), SAMPLE_WIDTH_PX))
 
 
 def _renderer(templates_dir: Path, version: tuple[str, int] | None = None) -> CertificateRenderer:

@@ -6,6 +6,10 @@ certificate by passing the final exam (the receiver of `events.final_exam_passed
 :mod:`app.certificates.receivers` calls :func:`issue_certificate_if_eligible`; confirming the
 address later issues what was held back); an administrator or the command line may issue one too.
 Functions take the session, plain data, `now` and the issuer; they flush and never commit.
+
+A certificate is issued in its learner's language (:func:`certificate_language`), which it keeps:
+the words and dates of its PDF, its course title and achievement (the course's translation when
+there is one) and its badge's criteria.
 """
 from __future__ import annotations
 
@@ -15,6 +19,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -30,6 +35,7 @@ from app.certificates.archive import credential_bytes
 from app.certificates.records import certificate_wording, document_design, open_badge
 from app.clock import as_utc
 from app.courses import standing
+from app.courses.translations import CourseWording, course_wording
 from app.models import Certificate, Course, CourseVersion, QuizAttempt, User
 from app.models.certificates import (
     ACTIVE, SUPERSEDED, SUSPENDED, catch_up_status_list_entries, status_list_entry,
@@ -54,7 +60,8 @@ class _RenewedMeanwhile(Exception):
 
 
 def issue_certificate(session: Session, user: User, course: Course, now: datetime, *,
-                      actor: User | None = None, issuer: CertificateIssuer) -> Certificate:
+                      actor: User | None = None, issuer: CertificateIssuer,
+                      page_locale: str | None = None) -> Certificate:
     """Issue the learner's certificate for the course, or return the live one they hold.
 
     A holder in the renewal window (RECERTIFICATION_WINDOW before expiry, or any time after)
@@ -62,6 +69,8 @@ def issue_certificate(session: Session, user: User, course: Course, now: datetim
     becomes superseded in the same transaction.
 
     :param actor: who issues (None when the learner earned it or for the command line)
+    :param page_locale: the language of the page the learner was shown when their action issued
+        the certificate (None when someone else's action or a command issues it)
     :raises NotEligible: the learner's address is not confirmed yet, the rule is not met, the
         live certificate is suspended, or the last certificate was revoked and no
         recertification was allowed since
@@ -77,8 +86,13 @@ def issue_certificate(session: Session, user: User, course: Course, now: datetim
     elif not _renewal_due(session, live, now):
         return live
     version = _earned_version(session, user, course)
-    certificate, facts = _new_certificate(user, course, version, now, issuer, previous=live)
-    facts = replace(facts, **document_design(session, version, issuer.settings.templates_dir))
+    locale = certificate_language(user, page_locale, live, issuer.settings.languages)
+    wording = course_wording(session, version, locale)
+    with force_locale(locale):
+        certificate, facts = _new_certificate(user, course, version, now, issuer, previous=live,
+                                              wording=wording, locale=locale)
+    facts = replace(facts, **document_design(session, version, issuer.settings.templates_dir,
+                                             wording))
     certificate.capstone_assessed = standing.capstone_passed(session, user.id, course.id)
     stored = _store(session, certificate, live, actor, now)
     if stored is not certificate:
@@ -89,14 +103,25 @@ def issue_certificate(session: Session, user: User, course: Course, now: datetim
 
 
 def issue_certificate_if_eligible(session: Session, user: User, course: Course, now: datetime,
-                                  *, issuer: CertificateIssuer) -> Certificate | None:
+                                  *, issuer: CertificateIssuer,
+                                  page_locale: str | None = None) -> Certificate | None:
     """Issue (or renew) after a passed final exam; None when the rule is not met, or while the
     learner's address is not confirmed (confirming it issues what is due: see
     :func:`app.certificates.receivers.issue_after_verification`)."""
     try:
-        return issue_certificate(session, user, course, now, issuer=issuer)
+        return issue_certificate(session, user, course, now, issuer=issuer,
+                                 page_locale=page_locale)
     except NotEligible:
         return None
+
+
+def certificate_language(user: User, page_locale: str | None, previous: Certificate | None,
+                         languages: tuple[str, ...]) -> str:
+    """The language a certificate is issued in, one of `languages`: the learner's chosen one;
+    else the language of the page they were shown when they earned it; else, for a renewal,
+    the renewed certificate's; else the first of `languages` (English)."""
+    candidates = (user.locale, page_locale, previous.locale if previous else None)
+    return next((code for code in candidates if code in languages), languages[0])
 
 
 def _renewal_due(session: Session, live: Certificate, now: datetime) -> bool:
@@ -138,16 +163,19 @@ def _earned_version(session: Session, user: User, course: Course) -> CourseVersi
 
 
 def _new_certificate(user: User, course: Course, version: CourseVersion, now: datetime,
-                     issuer: CertificateIssuer, previous: Certificate | None
+                     issuer: CertificateIssuer, previous: Certificate | None, *,
+                     wording: CourseWording | None = None, locale: str = "en"
                      ) -> tuple[Certificate, CertificateFacts]:
     """Sign the payload: the record, not yet stored, and the facts its PDF will show (the PDF
     is rendered once the record holds its status list entry; see :func:`_render`)."""
     now = as_utc(now)
     expires_at = add_months(now, version.validity_months) if version.validity_months else None
     payload = CertificatePayload.earned(new_code(), user, course, version, now, expires_at,
-                                        issuer.url)
+                                        issuer.url,
+                                        course_title=wording.title if wording else None)
     facts = _signed_facts(issuer, payload, wording=certificate_wording(version),
                           organisation_name=user.organisation.name if user.organisation else None)
+    facts = replace(facts, locale=locale)
     return Certificate(
         code=payload.code, user_id=user.id, course_id=course.id, version_id=version.id,
         holder_name=payload.holder_name, course_title=payload.course_title,
@@ -155,7 +183,7 @@ def _new_certificate(user: User, course: Course, version: CourseVersion, now: da
         organisation_name=facts.organisation_name, issued_at=now, expires_at=expires_at,
         status=ACTIVE, key_id=facts.key_id, payload=facts.payload_json,
         signature=facts.signature, pdf=b"", pdf_sha256="",
-        previous_id=previous.id if previous else None,
+        previous_id=previous.id if previous else None, locale=locale,
     ), facts
 
 
@@ -215,7 +243,8 @@ def _announce(session: Session, certificate: Certificate, previous: Certificate 
     record(session, actor, action, "certificate", certificate.code,
            f"Certificate {certificate.code} issued to {certificate.holder_name} for "
            f"{certificate.course_slug}", course=certificate.course_slug,
-           user_id=user_id, previous=previous.code if previous else None)
+           holder=certificate.holder_name, user_id=user_id, locale=certificate.locale,
+           previous=previous.code if previous else None)
     events.certificate_issued.send(None, session=session, certificate=certificate,
                                    previous=previous, actor=actor, now=now)
 

@@ -66,6 +66,8 @@ class IssuerSettings:
     rsa_key_path: str = ""
     #: keys the holders' subject ids and email salts (app.certificates.badge.holder_identity)
     subject_secret: str = ""
+    #: the languages certificates are printed in (the interface's)
+    languages: tuple[str, ...] = ("en",)
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> IssuerSettings:
@@ -84,6 +86,7 @@ class IssuerSettings:
             rsa_key_path=config.get(RSA_KEY_SETTING) or "",
             subject_secret=str(config.get(SUBJECT_SECRET_SETTING) or config.get("SECRET_KEY")
                                or ""),
+            languages=tuple(config.get("LANGUAGES") or ("en",)),
         )
 
     @property

@@ -43,11 +43,12 @@ class CertificatePayload:
 
     @classmethod
     def earned(cls, code: str, user: User, course: Course, version: CourseVersion,
-               issued_at: datetime, expires_at: datetime | None, issuer: str
-               ) -> CertificatePayload:
-        """The payload of a certificate issued now: the learner's name and the version's title."""
-        return cls(code, user.name, version.title, course.slug, version.number, issued_at.date(),
-                   expires_at.date() if expires_at else None, issuer)
+               issued_at: datetime, expires_at: datetime | None, issuer: str,
+               course_title: str | None = None) -> CertificatePayload:
+        """The payload of a certificate issued now: the learner's name and the version's title
+        (`course_title`, the title in the certificate's language, when given)."""
+        return cls(code, user.name, course_title or version.title, course.slug, version.number,
+                   issued_at.date(), expires_at.date() if expires_at else None, issuer)
 
     @classmethod
     def from_mapping(cls, fields: Mapping[str, Any]) -> CertificatePayload:

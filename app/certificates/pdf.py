@@ -10,7 +10,8 @@ are embedded as associated files (``AFRelationship /Data``).
 
 A template lives in ``certificates/<name>/``: ``certificate.html`` (Jinja, sandboxed, plain
 values only), ``certificate.css`` and the fonts and assets they reference; the renderer reads
-nothing outside that folder and fetches nothing from the network.
+nothing outside that folder and fetches nothing from the network. Its fixed words go through
+gettext (``{{ _("Issued %(date)s", date=...) }}``) and are printed in the certificate's language.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from flask_babel import force_locale, gettext, ngettext, npgettext, pgettext
+from flask_babel import lazy_gettext as _l
 from jinja2 import FileSystemLoader, StrictUndefined, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 
@@ -57,11 +60,12 @@ SIGNATURE_FIELD = "CertificateSignature"
 SIGNATURE_REASON = "Certificate issued by OKR Academy"
 
 #: across every sample page, whatever the template: a preview is never taken for a certificate
+SAMPLE_WORD = _l("SAMPLE")
 SAMPLE_CSS = """
 html::after {
-  content: "SAMPLE";
+  content: %s;
   position: absolute; top: 78mm; left: 0; right: 0;
-  text-align: center; font-size: 120pt; font-weight: 700; letter-spacing: 0.3em;
+  text-align: center; font-size: 100pt; font-weight: 700; letter-spacing: 0.3em;
   color: rgba(178, 34, 34, 0.2); transform: rotate(-18deg);
 }
 """
@@ -80,7 +84,6 @@ class _PreparedTemplate:
     stylesheets: list[Any]  # weasyprint.CSS
     font_config: Any  # weasyprint.text.fonts.FontConfiguration
     url_fetcher: Any  # weasyprint.urls.URLFetcher
-    sample_stylesheet: Any = None  # weasyprint.CSS, for previews
 
 
 class CertificateRenderer:
@@ -114,7 +117,7 @@ class CertificateRenderer:
         moment = utcnow().replace(microsecond=0)
         try:
             prepared = self.prepare(template or self.default_template)
-            stylesheets = [*prepared.stylesheets, *([prepared.sample_stylesheet] * facts.sample)]
+            stylesheets = [*prepared.stylesheets, *([self._sample(prepared, facts)] * facts.sample)]
             options = {"stylesheets": stylesheets, **PDF_OPTIONS}
             document = HTML(
                 string=self._html(prepared, facts),
@@ -158,8 +161,11 @@ class CertificateRenderer:
         base_url = folder.as_uri() + "/"
         fetcher = _folder_fetcher(folder)
         environment = SandboxedEnvironment(
-            loader=FileSystemLoader(folder), autoescape=True, undefined=StrictUndefined
+            loader=FileSystemLoader(folder), autoescape=True, undefined=StrictUndefined,
+            extensions=["jinja2.ext.i18n"],
         )
+        environment.install_gettext_callables(gettext, ngettext, newstyle=True,
+                                              pgettext=pgettext, npgettext=npgettext)
         try:
             html = environment.get_template(HTML_FILE)
         except TemplateError as exc:
@@ -175,8 +181,15 @@ class CertificateRenderer:
                     font_config=font_config,
                 )
             )
-        sample = CSS(string=SAMPLE_CSS, font_config=font_config)
-        return _PreparedTemplate(folder, base_url, html, stylesheets, font_config, fetcher, sample)
+        return _PreparedTemplate(folder, base_url, html, stylesheets, font_config, fetcher)
+
+    def _sample(self, prepared: _PreparedTemplate, facts: CertificateFacts) -> Any:
+        """The SAMPLE mark across the page, in the facts' language (weasyprint.CSS)."""
+        from weasyprint import CSS
+
+        with force_locale(facts.locale):
+            word = json.dumps(str(SAMPLE_WORD))
+        return CSS(string=SAMPLE_CSS % word, font_config=prepared.font_config)
 
     def _folder(self, name: str) -> Path:
         if not _TEMPLATE_NAME.fullmatch(name):
@@ -193,7 +206,8 @@ class CertificateRenderer:
 
     def _html(self, prepared: _PreparedTemplate, facts: CertificateFacts) -> str:
         try:
-            return prepared.html.render(template_context(facts))
+            with force_locale(facts.locale):
+                return prepared.html.render(template_context(facts))
         except TemplateError as exc:
             raise CertificateTemplateError(f"{prepared.folder / HTML_FILE}: {exc}") from exc
 

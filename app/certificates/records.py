@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, defer
@@ -19,10 +20,11 @@ from app.certificates.codes import parse_code
 from app.certificates.errors import CertificateNotFound
 from app.certificates.payload import CertificatePayload
 from app.certificates.design import (
-    CertificateFacts, Signatory, academy_signatory, what_it_certifies,
+    DEFAULT_WORDING, CertificateFacts, Signatory, academy_signatory, study_time,
 )
 from app.courses import standing
 from app.courses.catalogue import version_key
+from app.courses.translations import CourseWording, course_wording, translation_part
 from app.models import (
     Certificate, Course, CourseAsset, CourseVersion, QuizAttempt, User, VersionLesson,
 )
@@ -32,11 +34,10 @@ from app.models.quizzes import FINAL_EXAM_KEY, SUBMITTED
 if TYPE_CHECKING:
     from app.certificates.issuer import CertificateIssuer
 
-DEFAULT_WORDING = "Certificate of Completion"
-BADGE_CRITERIA = ("Completed every lesson and module quiz of the course and passed its final "
-                  "exam.")
-CAPSTONE_CRITERIA = (" Handed in capstone work (the holder's own company-level plan), scored as "
-                     "a pass by a trainer against the course's published rubric.")
+BADGE_CRITERIA = _l("Completed every lesson and module quiz of the course and passed its final "
+                    "exam.")
+CAPSTONE_CRITERIA = _l("Handed in capstone work (the holder's own company-level plan), scored as "
+                       "a pass by a trainer against the course's published rubric.")
 
 
 # --- finding ----------------------------------------------------------------------------------
@@ -131,57 +132,82 @@ def search_certificates(q: str = "", status: str | None = None) -> Select:
 
 def certificate_facts(session: Session, certificate: Certificate,
                       issuer_name: str) -> CertificateFacts:
-    """The facts of an issued certificate, rebuilt from its signed payload (never re-signed)."""
+    """The facts of an issued certificate, rebuilt from its signed payload (never re-signed),
+    worded in the language it was issued in."""
     version = session.get(CourseVersion, certificate.version_id)
+    locale = certificate.locale or "en"  # a row not yet stored has no default yet
+    with force_locale(locale):
+        wording = certificate_wording(version)
     return CertificateFacts(
         payload=CertificatePayload.from_json(certificate.payload),
         payload_json=certificate.payload, signature=certificate.signature,
-        key_id=certificate.key_id, issuer_name=issuer_name,
-        wording=certificate_wording(version), organisation_name=certificate.organisation_name)
+        key_id=certificate.key_id, issuer_name=issuer_name, wording=wording,
+        organisation_name=certificate.organisation_name, locale=locale)
 
 
 def certificate_wording(version: CourseVersion | None) -> str:
-    """The headline a course version prints on its certificates.
+    """The headline a course version prints on its certificates: the course's own, else
+    "Certificate of Completion" in the current language.
 
     It sits in the version's whole course spec, which is large: each process reads it once per
     version (a version never changes; the content hash guards against a reused id).
     """
     if version is None:
-        return DEFAULT_WORDING
+        return str(DEFAULT_WORDING)
     key = version_key(version)
-    wording = _WORDINGS.get(key)
-    if wording is None:
+    if key not in _WORDINGS:
         spec = version.spec if isinstance(version.spec, dict) else {}
         if len(_WORDINGS) >= 256:
             _WORDINGS.clear()
-        wording = _WORDINGS[key] = spec.get("certificate_wording") or DEFAULT_WORDING
-    return wording
+        _WORDINGS[key] = spec.get("certificate_wording") or None
+    return _WORDINGS[key] or str(DEFAULT_WORDING)
 
 
-_WORDINGS: dict[tuple[int, str], str] = {}
+_WORDINGS: dict[tuple[int, str], str | None] = {}
 
 
-def document_design(session: Session, version: CourseVersion,
-                    templates_dir: Path) -> dict[str, Any]:
+def document_design(session: Session, version: CourseVersion, templates_dir: Path,
+                    wording: CourseWording) -> dict[str, Any]:
     """What a certificate earned on this version prints beyond its payload: the achievement
-    line, the hours of study and the signatory (the academy's when the course names none)."""
-    achievement, minutes = course_achievement(session, version)
+    line, the hours of study and the signatory (the academy's when the course names none),
+    in the language of `wording`."""
+    achievement, minutes = course_achievement(session, version, wording)
     return {"achievement": achievement, "study_minutes": minutes,
-            "signatory": course_signatory(session, version, templates_dir)}
+            "signatory": course_signatory(session, version, templates_dir, wording)}
 
 
-def course_achievement(session: Session, version: CourseVersion) -> tuple[str, int]:
-    """What a holder can now do (the summary when the course says nothing more), and the
-    minutes of the version's lessons and exercises."""
+def course_achievement(session: Session, version: CourseVersion,
+                       wording: CourseWording | None = None) -> tuple[str, int]:
+    """What a holder can now do (the summary when the course says nothing more), in the
+    language of `wording` (the source's without), and the minutes of the version's lessons and
+    exercises."""
     minutes = session.scalar(
         select(func.coalesce(func.sum(VersionLesson.minutes + VersionLesson.exercise_minutes), 0))
         .where(VersionLesson.version_id == version.id))
-    return version.achievement or version.summary or "", int(minutes or 0)
+    if wording is None:
+        return version.achievement or version.summary or "", int(minutes or 0)
+    return wording.achievement or course_summary(session, version, wording.locale), \
+        int(minutes or 0)
 
 
-def course_signatory(session: Session, version: CourseVersion,
-                     templates_dir: Path) -> Signatory | None:
-    """The version's signatory with their signature image, else the academy's."""
+def course_summary(session: Session, version: CourseVersion, locale: str) -> str:
+    """The version's summary in `locale` when it is translated, else the source's."""
+    translated = translation_part(session, version, locale, "course") or {}
+    return translated.get("summary") or version.summary or ""
+
+
+def course_signatory(session: Session, version: CourseVersion, templates_dir: Path,
+                     wording: CourseWording | None = None) -> Signatory | None:
+    """The version's signatory with their signature image, else the academy's; titled in the
+    language of `wording` when given."""
+    signatory = _signatory(session, version, templates_dir)
+    if signatory is None or wording is None:
+        return signatory
+    return signatory.in_language(wording.locale, wording.signatory_title)
+
+
+def _signatory(session: Session, version: CourseVersion,
+               templates_dir: Path) -> Signatory | None:
     named = version.signatory
     if not named:
         return academy_signatory(templates_dir)
@@ -192,14 +218,41 @@ def course_signatory(session: Session, version: CourseVersion,
     return Signatory(named["name"], named["title"], image.data, image.content_type)
 
 
-def what_code_certifies(session: Session, code: str | None) -> str | None:
-    """The verify page's line for a certificate: what its holder could do when certified, and
-    the hours of study (None for an unknown code)."""
-    version = session.scalar(select(CourseVersion).join(
-        Certificate, Certificate.version_id == CourseVersion.id).where(Certificate.code == code))
-    if version is None:
+@dataclass(frozen=True)
+class Certifies:
+    """What a certificate certifies, for the verify page: the achievement line in the
+    certificate's language (`locale`) and the minutes of study (worded in the reader's)."""
+
+    achievement: str
+    minutes: int
+    locale: str
+
+    @property
+    def statement(self) -> str:
+        """The achievement as one sentence (with its full stop)."""
+        text = self.achievement.strip()
+        return text if not text or text[-1] in ".!?" else f"{text}."
+
+    @property
+    def study_time(self) -> str | None:
+        """"About 6 hours of study", in the reader's language."""
+        return study_time(self.minutes)
+
+
+def what_code_certifies(session: Session, code: str | None) -> Certifies | None:
+    """The verify page's line for a certificate: what its holder could do when certified, as
+    the certificate states it, and the hours of study (None for an unknown code)."""
+    found = session.execute(select(CourseVersion, Certificate.locale).join(
+        Certificate, Certificate.version_id == CourseVersion.id).where(Certificate.code == code)
+    ).first()
+    if found is None:
         return None
-    return what_it_certifies(*course_achievement(session, version)) or None
+    version, locale = found
+    wording = course_wording(session, version, locale)
+    achievement, minutes = course_achievement(session, version, wording)
+    if not achievement and minutes <= 0:
+        return None
+    return Certifies(achievement, minutes, wording.locale)
 
 
 @dataclass(frozen=True)
@@ -219,10 +272,31 @@ def open_badge(session: Session, certificate: Certificate, issuer: CertificateIs
     version = session.get(CourseVersion, certificate.version_id)
     base_url = facts.payload.issuer
     slug = facts.payload.course_slug
+    # The achievement is written in the language the course's words are in: the certificate's
+    # when the course is translated into it, else the course's own.
+    language = course_wording(session, version, facts.locale).locale if version else facts.locale
+    with force_locale(language):
+        criteria = " ".join(str(sentence) for sentence in (
+            BADGE_CRITERIA, *([CAPSTONE_CRITERIA] if certificate.capstone_assessed else ())))
+        credential = _credential(certificate, issuer, facts, {
+            "achievement_id": f"{base_url}/courses/{slug}", "language": language,
+            "description": (course_summary(session, version, language) if version else "")
+            or facts.payload.course_title,
+            "criteria": criteria})
+    if algorithm is None:
+        return OpenBadge(credential)
+    rsa_key = issuer.rsa_key if algorithm == badge.RSA_ALGORITHM else None
+    return OpenBadge(credential, badge.sign_credential(credential, issuer.keyring,
+                                                       algorithm=algorithm, rsa_key=rsa_key))
+
+
+def _credential(certificate: Certificate, issuer: CertificateIssuer, facts: CertificateFacts,
+                worded: dict[str, Any]) -> dict[str, Any]:
+    """The certificate's credential with its Data Integrity proof."""
+    base_url = facts.payload.issuer
+    slug = facts.payload.course_slug
     details = {
-        "achievement_id": f"{base_url}/courses/{slug}",
-        "description": (version.summary if version else "") or facts.payload.course_title,
-        "criteria": BADGE_CRITERIA + (CAPSTONE_CRITERIA if certificate.capstone_assessed else ""),
+        **worded,
         "capstone_assessed": bool(certificate.capstone_assessed),
         "image_url": f"{base_url}/certificates/achievements/{slug}/image.svg",
         "holder": badge.holder_identity(issuer.settings.subject_secret, certificate.user_id,
@@ -231,13 +305,8 @@ def open_badge(session: Session, certificate: Certificate, issuer: CertificateIs
         "credential_status": status_list.open_badge_status(certificate, base_url),
     }
     credential = badge.build_credential(facts, **details)
-    credential = data_integrity.add_proof(credential, issuer.keyring, base_url,
-                                          created=_utc_timestamp(certificate.issued_at))
-    if algorithm is None:
-        return OpenBadge(credential)
-    rsa_key = issuer.rsa_key if algorithm == badge.RSA_ALGORITHM else None
-    return OpenBadge(credential, badge.sign_credential(credential, issuer.keyring,
-                                                       algorithm=algorithm, rsa_key=rsa_key))
+    return data_integrity.add_proof(credential, issuer.keyring, base_url,
+                                    created=_utc_timestamp(certificate.issued_at))
 
 
 def _utc_timestamp(moment: datetime) -> str:

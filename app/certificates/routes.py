@@ -11,6 +11,7 @@ from flask import (
     Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, send_file,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
@@ -86,7 +87,8 @@ def claim(slug: str):
         abort(400)
     try:
         certificate = services.issue_certificate(db.session, current_user, course, utcnow(),
-                                                 issuer=current_issuer())
+                                                 issuer=current_issuer(),
+                                                 page_locale=str(get_locale()))
     except services.NotEligible as refusal:  # the refusal handler flashes it, with this lead-in
         raise services.NotEligible([_("Your certificate cannot be issued yet."),
                                     *refusal.reasons]) from refusal

@@ -14,6 +14,15 @@ CALLOUT_TITLES: dict[str, str] = {
     "warning": "Warning",
     "caution": "Caution",
 }
+#: the default titles in the languages courses are translated into (see app/courses/locales.py)
+TRANSLATED_TITLES: dict[str, dict[str, str]] = {
+    "de": {"note": "Hinweis", "tip": "Tipp", "important": "Wichtig", "warning": "Achtung",
+           "caution": "Vorsicht"},
+    "fr": {"note": "Remarque", "tip": "Conseil", "important": "Important",
+           "warning": "Avertissement", "caution": "Attention"},
+    "es": {"note": "Nota", "tip": "Consejo", "important": "Importante", "warning": "Advertencia",
+           "caution": "Precaución"},
+}
 CALLOUT_CLASSES: frozenset[str] = frozenset(
     {"callout", "callout-title", *(f"callout-{kind}" for kind in CALLOUT_TITLES)}
 )
@@ -28,10 +37,11 @@ def callout_plugin(md: MarkdownIt) -> None:
 def _convert_callouts(state: StateCore) -> None:
     """Rewrite matching blockquote tokens in place, before inline parsing."""
     tokens = state.tokens
+    titles = TRANSLATED_TITLES.get(state.env.get("locale", "en"), CALLOUT_TITLES)
     index = 0
     while index < len(tokens):
         if _is_callout_start(tokens, index):
-            _convert(tokens, index)
+            _convert(tokens, index, titles)
         index += 1
 
 
@@ -46,14 +56,14 @@ def _is_callout_start(tokens: list[Token], index: int) -> bool:
     return bool(match) and match.group(1).lower() in CALLOUT_TITLES
 
 
-def _convert(tokens: list[Token], index: int) -> None:
+def _convert(tokens: list[Token], index: int, titles: dict[str, str]) -> None:
     """Make the blockquote an aside, add its title, drop the marker."""
     opening, inline = tokens[index], tokens[index + 2]
     match = _MARKER_RE.match(inline.content)
     if match is None:  # the rule only calls _convert on a matched marker
         return
     kind = match.group(1).lower()
-    title = match.group(2).strip() or CALLOUT_TITLES[kind]
+    title = match.group(2).strip() or titles[kind]
     opening.tag = "aside"
     opening.attrSet("class", f"callout callout-{kind}")
     _closing_token(tokens, index).tag = "aside"

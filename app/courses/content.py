@@ -13,7 +13,9 @@ from app.courses.assets import AssetSpec, asset_reference
 from app.courses.capstone_spec import capstone_from_dict, capstone_to_dict
 from app.courses.frontmatter import Problem
 from app.courses.reader import COURSE_FILE, FINAL_EXAM_KEY, content_hash, read_course
-from app.courses.spec import CourseSpec, LessonSpec, ModuleSpec, SignatorySpec
+from app.courses.spec import (
+    CourseSpec, LessonSpec, LessonText, ModuleSpec, ModuleText, SignatorySpec, TranslationSpec,
+)
 from app.courses.quiz_parser import quiz_from_dict, quiz_to_dict
 
 __all__ = [
@@ -65,7 +67,30 @@ def course_to_dict(spec: CourseSpec) -> dict[str, Any]:
         "content_hash": spec.content_hash,
         "achievement": spec.achievement,
         "signatory": asdict(spec.signatory) if spec.signatory else None,
+        "translations": [_translation_to_dict(t) for t in spec.translations],
     }
+
+
+def _translation_to_dict(translation: TranslationSpec) -> dict[str, Any]:
+    """One translation as plain data (its quizzes and capstone like the source's)."""
+    return {
+        **{key: getattr(translation, key) for key in (
+            "locale", "title", "summary", "description_md", "achievement", "signatory_title")},
+        "modules": [asdict(m) for m in translation.modules],
+        "lessons": [asdict(lesson) for lesson in translation.lessons],
+        "quizzes": [quiz_to_dict(q) for q in translation.quizzes],
+        "capstone": capstone_to_dict(translation.capstone) if translation.capstone else None,
+    }
+
+
+def _translation_from_dict(data: dict[str, Any]) -> TranslationSpec:
+    return TranslationSpec(**{
+        **data,
+        "modules": tuple(ModuleText(**m) for m in data["modules"]),
+        "lessons": tuple(LessonText(**lesson) for lesson in data["lessons"]),
+        "quizzes": tuple(quiz_from_dict(q) for q in data["quizzes"]),
+        "capstone": capstone_from_dict(data["capstone"]) if data.get("capstone") else None,
+    })
 
 
 def _module_to_dict(module: ModuleSpec) -> dict[str, Any]:
@@ -97,6 +122,7 @@ def course_from_dict(data: dict[str, Any]) -> CourseSpec:
         "final_exam": quiz_from_dict(data["final_exam"]) if data.get("final_exam") else None,
         "capstone": capstone_from_dict(data["capstone"]) if data.get("capstone") else None,
         "signatory": SignatorySpec(**data["signatory"]) if data.get("signatory") else None,
+        "translations": tuple(_translation_from_dict(t) for t in data.get("translations", ())),
         "assets": tuple(AssetSpec(path=a["path"], content_type=a["content_type"], sha256=a["sha256"])
                         for a in data["assets"]),
     })

@@ -26,3 +26,9 @@ class LessonNotFound(CourseError):
     """No such module or lesson in the course's current version."""
 
     status_code = 404
+
+
+class LanguageNotOffered(CourseError):
+    """The course cannot be read in the language asked for."""
+
+    status_code = 400

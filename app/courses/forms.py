@@ -14,3 +14,9 @@ class LessonCompleteForm(FlaskForm):
     """Mark a lesson as complete."""
 
     submit = SubmitField(_l("Mark as complete"))
+
+
+class ContentLanguageForm(FlaskForm):
+    """Read a course's content in another of its languages."""
+
+    submit = SubmitField(_l("Show the course in this language"))

@@ -17,6 +17,7 @@ from app.courses.capstone_spec import capstone_to_dict
 from app.courses.content import CourseInvalid, course_to_dict, find_course_folders, load_course
 from app.courses.markdown import render_markdown
 from app.courses.spec import CourseSpec, ModuleSpec
+from app.courses.translations import build_translations
 from app.models import Course, CourseAsset, CourseVersion, User, VersionLesson, VersionModule
 from app.courses.quiz_parser import quiz_to_dict
 
@@ -146,6 +147,7 @@ def _build_version(spec: CourseSpec, number: int) -> CourseVersion:
     for module in spec.modules:
         version.modules.append(_build_module(module, module_links))
         version.lessons.extend(_build_lessons(module, module_links))
+    version.translations.extend(build_translations(spec, course_links, module_links))
     return version
 
 

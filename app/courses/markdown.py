@@ -171,6 +171,8 @@ def sanitize_html(html: str) -> str:
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer",
         id_prefix=ID_PREFIX,
+        # a table scrolls sideways on a phone: keyboard users must be able to reach it
+        set_tag_attribute_values={"table": {"tabindex": "0"}},
     )
 
 
@@ -209,16 +211,19 @@ def _cache_key(kind: str, text: str, resolver: LinkResolver | None) -> tuple:
     return kind, hashlib.sha256(text.encode("utf-8")).hexdigest(), resolver
 
 
-def render_markdown(text: str, *, link_resolver: LinkResolver | None = None) -> str:
+def render_markdown(text: str, *, link_resolver: LinkResolver | None = None,
+                    locale: str = "en") -> str:
     """Render block Markdown to safe HTML.
 
     `link_resolver` receives each relative link/image target as written (e.g.
     `../assets/okr-cycle.svg`) and returns the URL to use, or None to leave it as is.
+    `locale`: the language of the text, for the default titles of callouts.
     """
     def render() -> str:
-        return sanitize_html(_PARSER.render(text, {"link_resolver": link_resolver}))
+        return sanitize_html(_PARSER.render(text, {"link_resolver": link_resolver,
+                                                   "locale": locale}))
 
-    return _CACHE.get_or_render(_cache_key("block", text, link_resolver), render)
+    return _CACHE.get_or_render(_cache_key(f"block-{locale}", text, link_resolver), render)
 
 
 def render_inline_markdown(text: str, *, link_resolver: LinkResolver | None = None) -> str:

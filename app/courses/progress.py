@@ -21,6 +21,7 @@ from app.courses.standing import (
     UnlockState, completed_lessons, module_unlock_state, passed_quiz_keys,
     passed_quiz_keys_for_courses,
 )
+from app.courses.translations import localized_outline
 from app.models import Course, CourseVersion, Enrollment, LessonProgress, User
 
 
@@ -256,9 +257,13 @@ def _last_viewed(outline: Sequence[ModuleRef], enrollment: Enrollment | None) ->
                 None)
 
 
-def course_progress(session: Session, user: User | None, course: Course) -> CourseProgress:
-    """The learner's progress in the course's current version (an empty one for visitors)."""
+def course_progress(session: Session, user: User | None, course: Course,
+                    locale: str | None = None) -> CourseProgress:
+    """The learner's progress in the course's current version (an empty one for visitors);
+    with `locale`, module and lesson titles in that language of the course."""
     outline = course_outline(session, course)
+    if locale is not None and course.current_version is not None:
+        outline = localized_outline(session, course.current_version, locale, outline)
     sequential = course.current_version.sequential if course.current_version else True
     if user is None or not getattr(user, "is_authenticated", True):
         return build_progress(outline, {}, set(), sequential, None)

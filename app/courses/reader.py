@@ -4,14 +4,17 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 from app.courses.capstone_spec import CapstoneSpec, parse_capstone
 from app.courses.certificate_design import read_achievement, read_signatory
 from app.courses.assets import ASSETS_DIR, AssetSpec, asset_problem, link_problem, read_asset
 from app.courses.frontmatter import FrontMatter, Problem, Reporter, Settings, is_slug, read_front_matter
+from app.courses.locales import translation_locale
 from app.courses.markdown import find_links
 from app.courses.spec import CourseSpec, LessonSpec, ModuleSpec, reading_minutes
+from app.courses.translation_reader import read_translations
 from app.courses.quiz_parser import QuizSpec, parse_quiz
 
 #: the quiz key of the final exam; a module quiz's key is its module slug
@@ -32,6 +35,10 @@ def read_course(path: Path) -> tuple[CourseSpec | None, list[Problem]]:
     """Parse a course folder; returns the spec (None if anything is wrong) and the problems."""
     reader = _CourseReader(Path(path))
     spec = reader.read()
+    if spec is not None and not reader.problems:
+        translations, translation_problems = read_translations(Path(path), spec)
+        reader.problems += translation_problems
+        spec = replace(spec, translations=translations)
     problems = sorted(set(reader.problems), key=lambda p: (p.path, p.line, p.message))
     return (None, problems) if problems else (spec, [])
 
@@ -209,7 +216,8 @@ class _CourseReader:
         """The numbered lesson files of a module, in order; other entries are reported."""
         candidates: list[Path] = []
         for entry in sorted(folder.iterdir()):
-            if entry.name.startswith(".") or entry.name in (MODULE_FILE, QUIZ_FILE):
+            if entry.name.startswith(".") or entry.name in (MODULE_FILE, QUIZ_FILE) \
+                    or translation_locale(entry.name):  # translations are read apart
                 continue
             if entry.is_dir():
                 self.add(entry, 0, "modules hold no folders: put images and files in the "
@@ -280,7 +288,8 @@ class _CourseReader:
     def check_stray_entries(self, *named: str | None) -> None:
         """Files at the top of the course folder other than course.md and the files it names."""
         for entry in sorted(self.course_dir.iterdir()):
-            if entry.is_dir() or entry.name.startswith(".") or entry.name in (COURSE_FILE, *named):
+            if entry.is_dir() or entry.name.startswith(".") or entry.name in (COURSE_FILE, *named) \
+                    or translation_locale(entry.name):
                 continue
             if entry.name == "final-exam.md":
                 self.add(entry, 0, f"{entry.name} is not used: add `final_exam: {entry.name}` "

@@ -2,26 +2,34 @@
 from __future__ import annotations
 
 from flask import (
-    Blueprint, Response, abort, flash, redirect, render_template, request, url_for,
+    Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for,
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.clock import utcnow
-from app.courses import earned, services
+from app.courses import earned, services, translations
 from app.courses.assets import ASSET_CSP, served_content_type
-from app.courses.forms import EnrollForm, LessonCompleteForm
+from app.courses.errors import LanguageNotOffered
+from app.courses.forms import ContentLanguageForm, EnrollForm, LessonCompleteForm
+from app.courses.language_web import (CONTENT_LANGUAGE_COOKIE, content_locale, shown_course_title,
+                                      shown_module_title, shown_names)
 from app.extensions import db
 from app.models import Course
-from app.routing import bounded_int
+from app.routing import bounded_int, local_path
 
 bp = Blueprint("courses", __name__)
+# pages of every area that name a course or module show it in the learner's content language
+bp.add_app_template_global(shown_course_title)
+bp.add_app_template_global(shown_module_title)
 
 #: types a browser may show inline; anything else is served as a download
 INLINE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp", "image/svg+xml",
                           "text/plain", "text/csv"})
 ACTIVE_TYPE_MARKERS = ("html", "javascript", "ecmascript", "text/xml", "application/xml", "+xml")
 VERSIONED_CACHE = "public, max-age=31536000, immutable"
+#: how long a visitor's choice of content language is remembered (seconds: a year)
+CONTENT_LANGUAGE_KEPT = 365 * 24 * 3600
 CURRENT_CACHE = "public, max-age=300"
 
 
@@ -49,7 +57,8 @@ def catalogue():
         progress = {row.course.id: row.progress
                     for row in services.dashboard_rows(db.session, current_user)}
     return render_template("courses/catalogue.html", courses=courses, outlines=outlines,
-                           progress=progress)
+                           progress=progress,
+                           names=shown_names(c.current_version for c in courses))
 
 
 @bp.route("/courses/<slug>")
@@ -57,13 +66,37 @@ def course_page(slug: str):
     """Description, outline and where the learner stands."""
     course = _course_or_404(slug)
     user = current_user if current_user.is_authenticated else None
-    progress = services.course_progress(db.session, user, course)
+    locale, offered = content_locale(course.current_version)
+    progress = services.course_progress(db.session, user, course, locale)
     capstone = services.capstone_status(db.session, user.id, course.id) if user else None
     now = utcnow()
     certified = earned.certified(db.session, user.id, course.id, now) if user else None
     return render_template("courses/course.html", course=course, version=course.current_version,
                            progress=progress, form=EnrollForm(), capstone_status=capstone,
-                           certified=certified, now=now)
+                           certified=certified, now=now, languages=translations.language_options(offered),
+                           content=translations.course_text(db.session, course.current_version,
+                                                            locale))
+
+
+@bp.route("/courses/<slug>/content-language", methods=["POST"])
+def content_language(slug: str):
+    """Read the course in another of its languages: kept on the account, and in a cookie for
+    visitors; back to the page the chooser was on."""
+    course = _course_or_404(slug)
+    if not ContentLanguageForm().validate_on_submit():
+        abort(400, _("Your form expired. Please reload the page and try again."))
+    locale = request.form.get("locale", "")
+    offered = translations.version_locales(db.session, course.current_version)
+    if locale not in offered:
+        raise LanguageNotOffered(_("This course is not offered in that language."))
+    if current_user.is_authenticated:
+        translations.set_content_locale(db.session, current_user, locale, offered)
+    back = local_path(request.form.get("next")) or url_for("courses.course_page", slug=slug)
+    response = redirect(back, 303)
+    response.set_cookie(CONTENT_LANGUAGE_COOKIE, locale, max_age=CONTENT_LANGUAGE_KEPT,
+                        httponly=True, samesite="Lax",
+                        secure=current_app.config.get("SESSION_COOKIE_SECURE", False))
+    return response
 
 
 @bp.route("/courses/<slug>/enrol", methods=["POST"])
@@ -73,7 +106,8 @@ def enroll(slug: str):
     course = _course_or_404(slug)
     if EnrollForm().validate_on_submit():
         services.enroll(db.session, current_user, course, utcnow())
-        flash(_("You are enrolled in %(course)s.", course=course.title), "success")
+        title = shown_names([course.current_version])[course.current_version.id].title
+        flash(_("You are enrolled in %(course)s.", course=title), "success")
     return redirect(url_for("courses.course_page", slug=course.slug))
 
 
@@ -85,12 +119,16 @@ def lesson(slug: str, module_slug: str, lesson_slug: str):
     found = services.find_lesson(db.session, course, module_slug, lesson_slug)
     if found is None:
         abort(404, _("This lesson is not part of the course."))
-    progress = services.course_progress(db.session, current_user, course)
+    locale, offered = content_locale(course.current_version)
+    progress = services.course_progress(db.session, current_user, course, locale)
     denied = _lesson_denied(course, progress, module_slug)
     if denied is not None:
         return denied
-    page = render_template("courses/lesson.html", course=course, lesson=found,
-                           module=progress.module(module_slug), progress=progress,
+    page = render_template("courses/lesson.html", course=course, progress=progress,
+                           lesson=translations.lesson_page(db.session, found, locale),
+                           module=progress.module(module_slug), languages=translations.language_options(offered),
+                           content=shown_names([course.current_version])[
+                               course.current_version.id],
                            neighbours=_neighbours(progress, found), form=LessonCompleteForm())
     # Recorded after rendering: the page shows where the learner stood before this visit.
     services.record_lesson_view(db.session, current_user, course, module_slug, lesson_slug,
@@ -138,8 +176,10 @@ def _after_completion(course: Course, module_slug: str) -> str:
     module = progress.module(module_slug)
     if module and module.completed == module.total and module.module.has_quiz \
             and not module.quiz_passed:
+        title = shown_module_title(course.current_version, module_slug, module.module.title)
         flash(_("You have completed the lessons of %(module)s. Take its quiz next.",
-                module=module.module.label), "success")
+                module=_("Module %(number)d: %(title)s", number=module.module.number,
+                         title=title)), "success")
         return quiz_url(course.slug, module_slug)
     following = progress.next_lesson
     if following is not None:
@@ -190,4 +230,4 @@ def dashboard():
     certificates = earned.live_certificates(db.session, current_user.id,
                                             [row.course.id for row in rows])
     return render_template("courses/dashboard.html", rows=rows, certificates=certificates,
-                           now=utcnow())
+                           now=utcnow(), names=shown_names(row.version for row in rows))

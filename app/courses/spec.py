@@ -58,6 +58,45 @@ class ModuleSpec:
 
 
 @dataclass(frozen=True)
+class ModuleText:
+    """A module's translated text."""
+
+    slug: str
+    title: str
+    summary: str
+    intro_md: str
+
+
+@dataclass(frozen=True)
+class LessonText:
+    """A lesson's translated text."""
+
+    module_slug: str
+    slug: str
+    title: str
+    body_md: str
+
+
+@dataclass(frozen=True)
+class TranslationSpec:
+    """A course's text in another language; settings, ids and answer keys stay the source's.
+
+    `quizzes` are the source's quizzes with their text translated (the key says which);
+    `capstone` likewise."""
+
+    locale: str
+    title: str
+    summary: str
+    description_md: str
+    achievement: str
+    signatory_title: str
+    modules: tuple[ModuleText, ...]
+    lessons: tuple[LessonText, ...]
+    quizzes: tuple[QuizSpec, ...]
+    capstone: CapstoneSpec | None = None
+
+
+@dataclass(frozen=True)
 class CourseSpec:
     """A whole course as authored, with the hash that identifies this exact content."""
 
@@ -78,3 +117,5 @@ class CourseSpec:
     achievement: str = ""
     #: who signs the certificates (None: the academy's default signatory)
     signatory: SignatorySpec | None = None
+    #: the course's translations (`X.de.md` files), checked against the source
+    translations: tuple[TranslationSpec, ...] = ()

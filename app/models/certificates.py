@@ -102,6 +102,9 @@ class Certificate(db.Model):
     signature: Mapped[str] = mapped_column(String(128))
     pdf: Mapped[bytes] = mapped_column(LargeBinary)
     pdf_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    #: the language the certificate was issued in (its PDF's words and dates, its badge's
+    #: criteria); settled at issuance, like the PDF itself
+    locale: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
     #: the certificate's entry in the public status lists (W3C Bitstring Status List): the next
     #: free one, taken by the INSERT itself; never reused, never changed (a concurrent insert
     #: that took the same entry fails the unique constraint: issuance then tries again)

@@ -72,6 +72,10 @@ class CourseVersion(db.Model):
         order_by="(VersionLesson.module_position, VersionLesson.position)",
         cascade="all, delete-orphan",
     )
+    translations: Mapped[list[VersionTranslation]] = relationship(
+        back_populates="version", cascade="all, delete-orphan",
+        order_by="(VersionTranslation.locale, VersionTranslation.part, VersionTranslation.ref)",
+    )
 
 
 class VersionModule(db.Model):
@@ -108,6 +112,28 @@ class VersionLesson(db.Model):
     html: Mapped[str] = mapped_column(Text)
 
     version: Mapped[CourseVersion] = relationship(back_populates="lessons")
+
+
+class VersionTranslation(db.Model):
+    """The translated text of one part of a course version in one language.
+
+    `part` says what is translated and `ref` which one: "course" (ref ""), "module" (module
+    slug), "lesson" ("module-slug/lesson-slug"), "quiz" (the quiz key), "capstone" (ref "").
+    `data` holds only text (titles, rendered HTML, question stems, options in the source's
+    order, explanations); settings, ids and answer keys stay the source's.
+    """
+
+    __tablename__ = "version_translations"
+    __table_args__ = (UniqueConstraint("version_id", "locale", "part", "ref"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("course_versions.id", ondelete="CASCADE"))
+    locale: Mapped[str] = mapped_column(String(8))
+    part: Mapped[str] = mapped_column(String(16))
+    ref: Mapped[str] = mapped_column(String(210), default="")
+    data: Mapped[dict] = mapped_column(JSON)
+
+    version: Mapped[CourseVersion] = relationship(back_populates="translations")
 
 
 class CourseAsset(db.Model):

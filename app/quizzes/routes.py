@@ -10,6 +10,7 @@ from app.auth.decorators import role_required
 from app.clock import utcnow
 from app.courses import earned
 from app.courses import services as course_services
+from app.courses.language_web import shown_quiz_title, shown_snapshot
 from app.extensions import db
 from app.models import Course, QuizAttempt
 from app.models.quizzes import FINAL_EXAM_KEY
@@ -54,8 +55,10 @@ def start(slug: str, quiz_key: str):
             return redirect(url_for(".attempt", attempt_id=attempt.id), 303)
     # an unknown quiz is QuizNotFound: the refusal handler's 404
     overview = services.quiz_overview(db.session, _learner(), course, quiz_key, utcnow())
+    title, locale = shown_quiz_title(overview.quiz.version, quiz_key, overview.quiz.spec.title)
     return render_template("quizzes/overview.html", course=course, overview=overview,
-                           error=error, final_exam_key=FINAL_EXAM_KEY,
+                           error=error, final_exam_key=FINAL_EXAM_KEY, title=title,
+                           content_locale=locale,
                            grace_seconds=int(services.GRACE.total_seconds())), \
         error.status_code if error else 200
 
@@ -73,10 +76,12 @@ def attempt(attempt_id: int):
 
 def _render_attempt(attempt: QuizAttempt, answers: dict, errors: list[str] | None = None,
                     status: int = 200):
-    public = public_view(attempt.snapshot)
+    shown, locale = shown_snapshot(attempt)
+    public = public_view(shown)
     sections = question_views(public, answers, _link_resolver(attempt))
     return render_template(
         "quizzes/attempt.html", attempt=attempt, quiz=public, sections=sections,
+        content_locale=locale,
         questions=all_questions(sections), now=utcnow(),
         errors=errors or [], grace_seconds=int(services.GRACE.total_seconds()),
     ), status
@@ -189,9 +194,11 @@ def result(attempt_id: int):
     except services.QuizNotFound:
         overview = None  # the quiz left the course in a later version; the result still stands
     feedback = services.feedback_allowed(attempt)
-    sections = feedback_views(attempt.snapshot, attempt.result or {}, _link_resolver(attempt)) \
+    shown, locale = shown_snapshot(attempt)
+    sections = feedback_views(shown, attempt.result or {}, _link_resolver(attempt)) \
         if feedback else []
     return render_template("quizzes/result.html", attempt=attempt, overview=overview,
+                           shown=shown, content_locale=locale,
                            feedback=feedback, sections=sections, final_exam_key=FINAL_EXAM_KEY,
                            earning=earned.final_exam_earning(db.session, attempt, now))
 

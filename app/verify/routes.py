@@ -20,6 +20,7 @@ from app.certificates.extension import current_issuer
 from app.clock import utcnow
 from app.errors import error_response
 from app.extensions import client_address, db, limiter
+from app.i18n import current_language
 from app.verify import services
 from app.verify.forms import PDF_MAX_BYTES, PDF_TOO_LARGE, CodeLookupForm, PdfUploadForm
 from app.verify.logbook import BatchedLogWriter
@@ -121,6 +122,9 @@ def api_certificate(code: str):
     response = jsonify(document)
     response.status_code = http_status(verdict)
     response.headers["Access-Control-Allow-Origin"] = "*"
+    # the sentences (headline, summary, reasons) are in the language the request asked for
+    response.headers["Content-Language"] = current_language()
+    response.vary.add("Accept-Language")
     return response
 
 

@@ -28,7 +28,7 @@ def test_paragraphs_and_emphasis() -> None:
 
 def test_tables_with_alignment_classes_not_styles() -> None:
     html = render_markdown("| A | B | C |\n|:--|:-:|--:|\n| 1 | 2 | 3 |\n")
-    assert "<table>" in html and "<thead>" in html and "<tbody>" in html
+    assert "<table tabindex=\"0\">" in html and "<thead>" in html and "<tbody>" in html
     assert '<th class="align-left">A</th>' in html
     assert '<td class="align-center">2</td>' in html
     assert '<td class="align-right">3</td>' in html
