@@ -18,6 +18,7 @@ from app.auth.forms import (
 from app.clock import utcnow
 from app.routing import local_path
 from app.extensions import client_address, db, limiter
+from app.i18n import current_language
 from app.navigation import home_url
 
 bp = Blueprint("auth", __name__)
@@ -53,7 +54,8 @@ def register():
     if form.validate_on_submit():
         try:
             services.register(db.session, email=form.email.data, name=form.name.data,
-                              password=form.password.data, policy=_policy(), organisation=org)
+                              password=form.password.data, policy=_policy(), organisation=org,
+                              locale=current_language())
         except services.AccountError as error:
             getattr(form, error.field or "email").errors.append(str(error))  # a 400
         else:
@@ -66,22 +68,58 @@ def register():
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_CLIENT"], methods=["POST"])
 def login():
-    """Log in with email and password, then go where the login page was asked for, or to the
-    home of the person's role."""
+    """Log in: the email first (an address of an organisation with sign-on goes to its identity
+    provider), then the password; then where the login page was asked for, or the role's home.
+    Email and password sent together log in at once."""
     if current_user.is_authenticated:
         return redirect(local_path(request.args.get("next")) or home_url(current_user))
     form = LoginForm()
-    if form.validate_on_submit():
-        attempt = _reserve_password_check(form.email.data)  # before the hash: LoginThrottled
-        user = services.authenticate(db.session, form.email.data, form.password.data, _policy(),
-                                     utcnow())
-        if user is None:
-            form.password.errors.append(_("The email or password is not correct."))
-            return render_template("auth/login.html", form=form), 401
-        _login_succeeded(attempt)
-        _log_in(user, remember=form.remember.data)
-        return redirect(local_path(request.args.get("next")) or home_url(user))
-    return render_template("auth/login.html", form=form), 400 if form.errors else 200
+    if not form.validate_on_submit():
+        return render_template("auth/login.html", form=form), 400 if form.errors else 200
+    organisation = services.sign_on_organisation(db.session, form.email.data)
+    if not form.password.data:
+        if organisation is not None:
+            return _continue_to_sign_on(form, organisation)
+        return render_template("auth/login.html", form=form, step="password")
+    if organisation is not None and services.password_login_closed(db.session, organisation.id):
+        return _password_login_closed(form, organisation)
+    return _log_in_with_password(form)
+
+
+def _continue_to_sign_on(form: LoginForm, organisation):
+    """The page that moves on to the organisation's identity provider at once.
+
+    Not a redirect: the page's policy lets forms submit to this site only, and browsers hold a
+    form's redirects to that too, so a redirect to the provider would be blocked. The page
+    refreshes to our sign-on start instead (a plain navigation), with a link as well."""
+    start = url_for("sso.start", org=organisation.slug, next=local_path(request.args.get("next")))
+    return render_template("auth/login.html", form=form, step="password", continue_url=start,
+                           organisation=organisation)
+
+
+def _log_in_with_password(form: LoginForm):
+    """Check the password (throttled) and log in, or show the form again."""
+    attempt = _reserve_password_check(form.email.data)  # before the hash: LoginThrottled
+    user = services.authenticate(db.session, form.email.data, form.password.data, _policy(),
+                                 utcnow())
+    if user is None:
+        form.password.errors.append(_("The email or password is not correct."))
+        return render_template("auth/login.html", form=form, step="password"), 401
+    _login_succeeded(attempt)
+    if services.password_login_closed(db.session, user.organisation_id):
+        return _password_login_closed(form, user.organisation)  # an account from before
+    _log_in(user, remember=form.remember.data)
+    return redirect(local_path(request.args.get("next")) or home_url(user))
+
+
+def _password_login_closed(form: LoginForm, organisation):
+    """403: the organisation lets its people in through its identity provider only."""
+    form.password.data = ""
+    start = url_for("sso.start", org=organisation.slug, next=local_path(request.args.get("next")))
+    refusal = _("%(organisation)s signs its people in with their company account: password "
+                "login is turned off.", organisation=organisation.name)
+    return render_template("auth/login.html", form=form, refusal=refusal, sign_on_url=start,
+                           step="password"), 403
 
 
 @bp.errorhandler(throttle.LoginThrottled)

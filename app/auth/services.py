@@ -17,7 +17,9 @@ from app.auth.logins import end_all_logins
 from app.auth.passwords import check_password, hash_password, hasher, password_problems, sentences
 from app.clock import utcnow
 from app.domain import DomainError
-from app.models import ROLES, AuditEvent, Organisation, User, UserRole
+from app.models import (
+    ROLES, AuditEvent, Organisation, SignOnConnection, SignOnDomain, User, UserRole,
+)
 
 
 class AccountError(DomainError):
@@ -63,13 +65,16 @@ def find_user_by_email(session: Session, email: str) -> User | None:
 
 def create_user(session: Session, *, email: str, name: str, password: str, policy: PasswordPolicy,
                 roles: tuple[str, ...] = (), organisation: Organisation | None = None,
-                actor: User | None = None, verified: bool = True) -> User:
+                actor: User | None = None, verified: bool = True,
+                locale: str | None = None) -> User:
     """Create an account, enforcing the password rule and a unique email (EmailTaken).
 
     Every other rule is checked, and the password hashed, before the email is looked up, so a
     taken email costs the same work and is the last thing a caller can learn. An account that
     an administrator, the command line or a test creates counts as verified; self-service
-    registration passes `verified=False` (the owner confirms the address from a mail).
+    registration passes `verified=False` (the owner confirms the address from a mail), and the
+    language the person registered in as the account's `locale`, so that the mails written
+    before they ever choose one (the address confirmation first) are in that language.
     """
     email = normalise_email(email)
     name = " ".join(name.split())
@@ -85,7 +90,7 @@ def create_user(session: Session, *, email: str, name: str, password: str, polic
         raise EmailTaken()
     user = User(email=email, name=name, password_hash=password_hash,
                 organisation_id=organisation.id if organisation else None,
-                email_verified_at=utcnow() if verified else None)
+                email_verified_at=utcnow() if verified else None, locale=locale)
     user.role_grants = [UserRole(role=role) for role in sorted(set(roles) - {"learner"})]
     _insert_account(session, user)
     record(session, actor or user, "user.create", "user", user.id, f"Account {email} created",
@@ -108,7 +113,7 @@ def _insert_account(session: Session, user: User) -> None:
 
 
 def register(session: Session, *, email: str, name: str, password: str, policy: PasswordPolicy,
-             organisation: Organisation | None = None) -> User | None:
+             organisation: Organisation | None = None, locale: str | None = None) -> User | None:
     """Self-service registration: the new, unverified account, or None when the email is taken.
 
     The caller answers both alike (see `create_user`): whether an email has an account is
@@ -117,7 +122,7 @@ def register(session: Session, *, email: str, name: str, password: str, policy: 
     """
     try:
         return create_user(session, email=email, name=name, password=password, policy=policy,
-                           organisation=organisation, verified=False)
+                           organisation=organisation, verified=False, locale=locale)
     except EmailTaken:
         owner = session.scalar(select(User).where(User.email == normalise_email(email)))
         if owner is not None:
@@ -276,6 +281,27 @@ def organisation_by_invite(session: Session, token: str | None) -> Organisation 
     if not token:
         return None
     return session.scalar(select(Organisation).where(Organisation.invite_token == token))
+
+
+def sign_on_organisation(session: Session, email: str) -> Organisation | None:
+    """The organisation whose enabled sign-on the address's domain belongs to, else None."""
+    domain = normalise_email(email).rpartition("@")[2]
+    if not domain:
+        return None
+    return session.scalar(
+        select(Organisation)
+        .join(SignOnDomain, SignOnDomain.organisation_id == Organisation.id)
+        .join(SignOnConnection, SignOnConnection.organisation_id == Organisation.id)
+        .where(SignOnDomain.domain == domain, SignOnConnection.enabled.is_(True)))
+
+
+def password_login_closed(session: Session, organisation_id: int | None) -> bool:
+    """True when the organisation lets its people sign in through its identity provider only."""
+    if organisation_id is None:
+        return False
+    return session.scalar(select(SignOnConnection.id).where(
+        SignOnConnection.organisation_id == organisation_id, SignOnConnection.enabled.is_(True),
+        SignOnConnection.password_login.is_(False))) is not None
 
 
 def organisation_by_slug(session: Session, slug: str) -> Organisation | None:

@@ -55,3 +55,19 @@ class SignOnDomain(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     organisation: Mapped[Organisation] = relationship()
+
+
+class SamlAssertionSeen(db.Model):
+    """A SAML assertion already used to sign in: the same one posted again is refused (replay).
+
+    Kept until the assertion expires (its NotOnOrAfter): after that it is refused as expired.
+    """
+
+    __tablename__ = "saml_assertions_seen"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: the assertion's ID attribute, unique for every identity provider by the standard
+    assertion_id: Mapped[str] = mapped_column(String(255), unique=True)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

@@ -188,7 +188,7 @@ def openapi_document(server_url: str, issuer: str) -> dict[str, Any]:
                            + PDF_DESCRIPTION,
         },
         "servers": [{"url": server_url}],
-        "paths": {"/api/v1/certificates/{code}": {"get": {
+        "paths": {**ORG_PATHS, "/api/v1/certificates/{code}": {"get": {
             "operationId": "verifyCertificate",
             "summary": "Verify a certificate by its code",
             "parameters": [{
@@ -209,5 +209,111 @@ def openapi_document(server_url: str, issuer: str) -> dict[str, Any]:
                             "schema": {"$ref": "#/components/schemas/Error"}}}},
             },
         }}},
-        "components": {"schemas": SCHEMAS},
+        "components": {"schemas": {**SCHEMAS, **ORG_SCHEMAS},
+                       "securitySchemes": {"organisationToken": {
+                           "type": "http", "scheme": "bearer",
+                           "description": "An organisation API token, created by the "
+                                          "organisation's HR on its API tokens page, with the "
+                                          "scope the operation names."}}},
     }
+
+
+# --- the organisation read API (served by the organisation's integrations) -------------------
+
+def _ref(name: str) -> dict[str, Any]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(description: str, schema: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": _ref(schema)}}}
+
+
+_INTEGER = {"type": "integer"}
+_ORG_ERRORS = {
+    "401": {**_json("No token, or not a live token of the organisation with this scope.",
+                    "Error"), "headers": {"WWW-Authenticate": {"schema": _STRING}}},
+    "429": {**_json("Too many requests with this token; retry later.", "Error"),
+            "headers": {"Retry-After": {"schema": _INTEGER}}},
+}
+_PAGING = [
+    {"name": "page", "in": "query", "required": False, "description": "From 1; default 1.",
+     "schema": {"type": "integer", "minimum": 1}},
+    {"name": "per_page", "in": "query", "required": False,
+     "description": "1 to 100; default 50.",
+     "schema": {"type": "integer", "minimum": 1, "maximum": 100}},
+]
+
+
+def _paged(item: str) -> dict[str, Any]:
+    return {"type": "object", "additionalProperties": False,
+            "required": ["data", "page", "per_page", "total"],
+            "properties": {"data": {"type": "array", "items": _ref(item)}, "page": _INTEGER,
+                           "per_page": _INTEGER, "total": _INTEGER}}
+
+
+def _operation(operation_id: str, summary: str, scope: str, answer: dict[str, Any],
+               parameters: list[dict[str, Any]], **more: Any) -> dict[str, Any]:
+    return {"get": {
+        "operationId": operation_id, "summary": summary, "parameters": parameters,
+        "description": f"Needs an organisation API token with the scope `{scope}`; it reads "
+                       "that organisation only.",
+        "security": [{"organisationToken": []}],
+        "responses": {"200": answer, **more, **_ORG_ERRORS}}}
+
+
+ORG_SCHEMAS: dict[str, Any] = {
+    "OrgCertificate": {
+        "type": "object", "additionalProperties": False,
+        "required": ["code", "learner_id", "holder_name", "course_slug", "course_title",
+                     "issued_at", "expires_at", "status", "verify_url"],
+        "properties": {
+            "code": _STRING, "learner_id": _INTEGER, "holder_name": _STRING,
+            "course_slug": _STRING, "course_title": _STRING, "issued_at": _DATETIME,
+            "expires_at": _nullable(_DATETIME),
+            "status": {"type": "string",
+                       "enum": ["valid", "expired", "suspended", "revoked", "superseded"]},
+            "verify_url": {**_STRING, "format": "uri"},
+        },
+    },
+    "Enrolment": {
+        "type": "object", "additionalProperties": False,
+        "required": ["course_slug", "course_title", "enrolled_at", "lessons_completed",
+                     "lessons_total", "progress_percent"],
+        "properties": {
+            "course_slug": _STRING, "course_title": _STRING, "enrolled_at": _DATETIME,
+            "lessons_completed": _INTEGER, "lessons_total": _INTEGER,
+            "progress_percent": {"type": "integer", "minimum": 0, "maximum": 100,
+                                 "description": "Lessons completed in the course's current "
+                                                "version, in whole percent."},
+        },
+    },
+    "Learner": {
+        "type": "object", "additionalProperties": False,
+        "required": ["id", "name", "email", "active", "enrolments", "certificates"],
+        "properties": {
+            "id": _INTEGER, "name": {**_STRING, "description": "The name certificates carry."},
+            "email": _STRING, "active": {"type": "boolean"},
+            "enrolments": {"type": "array", "items": _ref("Enrolment")},
+            "certificates": {"type": "array", "items": _ref("OrgCertificate")},
+        },
+    },
+    "LearnerPage": _paged("Learner"),
+    "CertificatePage": _paged("OrgCertificate"),
+}
+
+ORG_PATHS: dict[str, Any] = {
+    "/api/v1/org/learners": _operation(
+        "listOrganisationLearners", "The organisation's learners, their progress and "
+        "certificates", "read:learners", _json("A page of learners, by id.", "LearnerPage"),
+        _PAGING),
+    "/api/v1/org/learners/{learner_id}": _operation(
+        "getOrganisationLearner", "One learner of the organisation", "read:learners",
+        _json("The learner.", "Learner"),
+        [{"name": "learner_id", "in": "path", "required": True,
+          "schema": {"type": "integer", "minimum": 0, "maximum": 2147483647}}],
+        **{"404": _json("No learner with this id in the organisation.", "Error")}),
+    "/api/v1/org/certificates": _operation(
+        "listOrganisationCertificates", "The certificates of the organisation's learners",
+        "read:certificates", _json("A page of certificates, newest first.", "CertificatePage"),
+        _PAGING),
+}

@@ -1,0 +1,1 @@
+"""Support for the sign-on tests: a real OpenID Connect provider on loopback."""
