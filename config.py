@@ -109,6 +109,15 @@ class Config:
     MAIL_RETRY_SECONDS = 30.0
     MAIL_RETRY_MAX_SECONDS = 3600.0
     MAIL_LEASE_SECONDS = 300.0
+    #: signed webhooks (Standard Webhooks): the seconds a receiver has to answer, how long an
+    #: endpoint may fail without one success before it is turned off (its HR get a mail), and
+    #: how long a job holds a delivery it is sending
+    WEBHOOK_TIMEOUT_SECONDS = 5.0
+    WEBHOOK_DISABLE_AFTER_SECONDS = 86400.0
+    WEBHOOK_LEASE_SECONDS = 60.0
+    #: let endpoints on this machine (127.0.0.1, ::1, localhost) be used, over plain http too:
+    #: for development and tests only; anywhere else an endpoint must be public and https
+    WEBHOOK_ALLOW_LOOPBACK = False
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -138,6 +147,26 @@ class Config:
     EMAIL_MAIL_LIMIT_PER_CLIENT = "5 per 15 minutes"
     ARGON2_TIME_COST = 3
     ARGON2_MEMORY_COST = 65536
+    #: requests per organisation API token: SCIM provisioning, and the organisation read API
+    SCIM_LIMIT_PER_TOKEN = "600 per minute"
+    ORG_API_LIMIT_PER_TOKEN = "300 per minute"
+    #: sign-on: also accept identity providers at http://127.0.0.1 or http://localhost (tests,
+    #: development); any other provider must use https
+    SSO_ALLOW_LOOPBACK_HTTP = False
+    #: seconds to wait for an identity provider (discovery, its keys, the code exchange)
+    SSO_HTTP_TIMEOUT_SECONDS = 10.0
+    #: SAML sign-on: our service provider's RSA key and certificate (PEM files, the same on
+    #: every host: identity providers may encrypt assertions to it); empty: generated once
+    #: into KEYS_DIR
+    SAML_SP_KEY_PATH = ""
+    SAML_SP_CERT_PATH = ""
+    #: seconds of clock difference allowed with an identity provider (NotBefore, NotOnOrAfter)
+    SAML_CLOCK_SKEW_SECONDS = 90
+    #: seconds a person may take at the identity provider between start and answer
+    SAML_REQUEST_MAX_AGE_SECONDS = 600
+    #: seconds metadata read from an identity provider's metadata URL is used before reading
+    #: it again
+    SAML_METADATA_MAX_AGE_SECONDS = 86400
     TESTING = False
 
     @classmethod
@@ -164,6 +193,7 @@ class Config:
 
 class DevelopmentConfig(Config):
     ENV_NAME = "development"
+    SSO_ALLOW_LOOPBACK_HTTP = True
 
 
 class TestConfig(Config):
@@ -176,6 +206,7 @@ class TestConfig(Config):
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 1024
     PUBLIC_BASE_URL = "http://localhost"
+    SSO_ALLOW_LOOPBACK_HTTP = True
 
     @classmethod
     def load(cls) -> dict:

@@ -84,15 +84,28 @@ def register_blueprints(app: Flask) -> None:
     from app.sso import routes as sso_routes, saml_routes  # noqa: F401  (sign-on's views)
     from app.sso.web import bp as sso_bp
     from app.verify.routes import bp as verify_bp
+    from app.webhooks import log_routes  # noqa: F401  (the delivery log joins the blueprint)
+    from app.webhooks.routes import bp as webhooks_bp
 
     for blueprint in (main_bp, auth_bp, admin_bp, courses_bp, quizzes_bp, certificates_bp,
-                      verify_bp, hr_bp, join_bp, authoring_bp, notifications_bp, capstones_bp, sso_bp):
+                      verify_bp, hr_bp, join_bp, authoring_bp, notifications_bp, capstones_bp, sso_bp,
+                      webhooks_bp):
         app.register_blueprint(blueprint)
+    from app.integrations.api_routes import api_bp as org_api_bp
+    from app.integrations.routes import bp as integrations_bp
+    from app.provisioning.routes import bp as scim_bp  # SCIM 2.0 at /scim/v2
+
+    for blueprint in (integrations_bp, org_api_bp, scim_bp):
+        app.register_blueprint(blueprint)
+    from app.privacy.routes import bp as privacy_bp  # data rights: export and erasure
+
+    app.register_blueprint(privacy_bp)
 
 
 def register_jobs(app: Flask) -> None:
     from app.hr import mails as hr_mails, tasks as hr_tasks  # noqa: F401  (HR's mails, jobs)
     from app.jobs import init_jobs
+    from app.webhooks import mails as webhook_mails, tasks as webhook_tasks  # noqa: F401
     from app.notifications import (  # noqa: F401  (the mail kinds and jobs they declare)
         account_mails, capstone_mails, certificate_mails, tasks,
     )

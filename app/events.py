@@ -25,7 +25,8 @@ The signals and their arguments (besides ``session`` and ``now``):
 ``final_exam_passed``
     ``attempt`` (the graded ``QuizAttempt``). Sent by quiz grading when an attempt at a course's
     final exam closes passed. Certificate issuance listens; its return value (the certificate,
-    or None) reaches the caller of grading.
+    or None) reaches the caller of grading. Webhooks listen too: when the course's rule now
+    holds, the learner completed the course (`learner.completed`; a scored capstone likewise).
 ``capstone_submitted``
     ``submission`` (a ``CapstoneSubmission``). Sent when a learner hands in capstone work.
 ``capstone_graded``
@@ -48,7 +49,8 @@ The signals and their arguments (besides ``session`` and ``now``):
 ``password_changed``
     ``user``. Sent when a user's password changes.
 ``user_deactivated``
-    ``user``, ``actor``. Sent when an administrator deactivates an account.
+    ``user``, ``actor``. Sent when an administrator deactivates an account, or the
+    organisation's directory does through SCIM (``actor`` None).
 ``password_reset_requested``
     ``user``. Sent when someone asks for a password reset link for an active account.
 ``email_change_requested``

@@ -9,6 +9,7 @@ from __future__ import annotations
 from app import events
 from app.certificates import receivers as certificates
 from app.notifications import receivers as mail
+from app.webhooks import receivers as webhooks
 
 
 def connect_receivers() -> None:
@@ -27,3 +28,10 @@ def connect_receivers() -> None:
     events.password_reset_requested.connect(mail.mail_password_reset)
     events.email_change_requested.connect(mail.mail_email_change)
     events.email_verified.connect(certificates.issue_after_verification)
+    events.certificate_issued.connect(webhooks.certificate_issued)
+    events.certificate_revoked.connect(webhooks.certificate_revoked)
+    events.certificate_suspended.connect(webhooks.certificate_suspended)
+    events.certificate_reinstated.connect(webhooks.certificate_reinstated)
+    events.certificate_expiring.connect(webhooks.certificate_expiring)
+    events.final_exam_passed.connect(webhooks.completed_by_exam)
+    events.capstone_graded.connect(webhooks.completed_by_capstone)

@@ -5,6 +5,7 @@ from datetime import datetime
 
 from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy.sql import expression
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.clock import utcnow
@@ -23,6 +24,10 @@ class Organisation(db.Model):
     name: Mapped[str] = mapped_column(String(120))
     invite_token: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: when one of its people has their account erased, their certificates stay valid and
+    #: verifiable instead of being withdrawn (the organisation keeps them on record)
+    keep_certificates_after_erasure: Mapped[bool] = mapped_column(
+        default=False, server_default=expression.false())
 
     members: Mapped[list[User]] = relationship(back_populates="organisation")
 
@@ -52,6 +57,9 @@ class User(UserMixin, db.Model):
     locale: Mapped[str | None] = mapped_column(String(8))
     #: the IANA time zone times are shown in (None: UTC)
     timezone: Mapped[str | None] = mapped_column(String(64))
+    #: the language course content is shown in (None: the interface language when the course
+    #: offers it, else the course's source language)
+    content_locale: Mapped[str | None] = mapped_column(String(8))
 
     organisation: Mapped[Organisation | None] = relationship(back_populates="members")
     role_grants: Mapped[list[UserRole]] = relationship(

@@ -11,6 +11,11 @@ from app.models import Certificate
 CSRF_EXEMPT: dict[str, str] = {
     "notifications.unsubscribe_now": "RFC 8058 one-click unsubscribe: the mail client posts "
                                      "without a form; the signed token in the URL is the proof",
+    "sso.saml_acs": "SAML HTTP-POST binding: the identity provider's page posts cross-site; "
+                    "the signed assertion, InResponseTo and the replay cache are the proof",
+    **dict.fromkeys(("scim.root_search", "scim.resources", "scim.search"),
+                    "SCIM: a bearer-token API that reads no cookie, so a forged form carries "
+                    "no credential"),
 }
 
 CSRF_SENTENCE = "Your form expired or was not sent from this site"
@@ -35,7 +40,9 @@ def url_for_rule(app, rule: Rule, world) -> str:
         "quiz_key": "foundations", "attempt_id": world.open_attempt.id,
         "user_id": world.learner_b.id, "code": world.certificate_a.code,
         "path": "01-foundations/01-origins.md", "token": "not-a-real-token",
-        "submission_id": 1,
+        "submission_id": 1, "org": "alpha-industries",
+        "org_slug": "alpha-industries", "endpoint_id": 1, "delivery_id": 1,
+        "token_id": 1, "resource_endpoint": "Users",
     }
     missing = set(rule.arguments) - set(values)
     assert not missing, f"{rule.rule}: give the security suite a value for {missing}"

@@ -29,6 +29,9 @@ def sample_url(app, rule: Rule, world, method: str = "GET") -> str:
         "user_id": world.learner_a.id, "code": world.certificate_a.code,
         "filename": "css/app.css", "token": "not-a-real-token", "kid": "no-such-key",
         "purpose": "revocation", "file_id": 1, "submission_id": 1, "template": "classic",
+        "org": "alpha-industries",
+        "org_slug": "alpha-industries", "endpoint_id": 1, "delivery_id": 1,
+        "token_id": 1, "resource_endpoint": "Users", "resource_id": "1", "learner_id": 1,
         "path": {"courses.asset": "okr-cycle.svg", "authoring.draft_asset": "okr-cycle.svg"}.get(
             rule.endpoint, "course.md"),
     }
