@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, tzinfo
 from typing import Literal
 
 from babel.dates import format_date, format_skeleton, format_time
+from babel.numbers import format_percent
 from flask import Flask, current_app, has_app_context, has_request_context
 from flask_babel import get_locale, get_timezone
 
@@ -117,4 +118,13 @@ def init_templating(app: Flask) -> None:
                                  quiz_url=quiz_url, new_password_rules=new_password_rules)
     app.jinja_env.filters["when"] = when
     app.jinja_env.filters["duration"] = duration
+    app.jinja_env.filters["percent"] = percent
     init_static_files(app)  # url_for('static', ...) builds content-hashed names
+
+
+def percent(value: float | int | None) -> str:
+    """A percentage (80 for 80 %) as the page's language writes it: "80%", "80 %", "66,67 %"."""
+    if value is None:
+        return ""
+    language, _zone = _reader()
+    return format_percent(value / 100, locale=language, decimal_quantization=False)
