@@ -65,3 +65,13 @@ def shown_module_title(version: CourseVersion, module_slug: str, title: str) -> 
         return title
     text = translation_part(db.session, version, locale, "module", module_slug)
     return text.get("title", title) if text else title
+
+
+def shown_lesson_title(version: CourseVersion, module_slug: str, lesson_slug: str,
+                       title: str) -> str:
+    """A lesson's title in the learner's content language (`title` when not translated)."""
+    locale, _offered = content_locale(version)
+    if locale == SOURCE_LOCALE:
+        return title
+    text = translation_part(db.session, version, locale, "lesson", f"{module_slug}/{lesson_slug}")
+    return text.get("title", title) if text else title

@@ -13,7 +13,7 @@ from app.courses.assets import ASSET_CSP, served_content_type
 from app.courses.errors import LanguageNotOffered
 from app.courses.forms import ContentLanguageForm, EnrollForm, LessonCompleteForm
 from app.courses.language_web import (CONTENT_LANGUAGE_COOKIE, content_locale, shown_course_title,
-                                      shown_module_title, shown_names)
+                                      shown_lesson_title, shown_module_title, shown_names)
 from app.extensions import db
 from app.models import Course
 from app.routing import bounded_int, local_path
@@ -22,6 +22,7 @@ bp = Blueprint("courses", __name__)
 # pages of every area that name a course or module show it in the learner's content language
 bp.add_app_template_global(shown_course_title)
 bp.add_app_template_global(shown_module_title)
+bp.add_app_template_global(shown_lesson_title)
 
 #: types a browser may show inline; anything else is served as a download
 INLINE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp", "image/svg+xml",

@@ -256,6 +256,15 @@ def pass_module_quiz(journey: Journey, pages: GermanPages, folder: Path) -> None
         page.get_by_role("button", name=de("Submit answers")).click()
         expect(page.locator(".quiz-score .quiz-verdict")).to_have_text(de("Passed"))
         pages.check()
+    with journey.step(f"dashboard after {slug}", expect="what comes next, in German"):
+        page.get_by_role("navigation", name=de("Main")).get_by_role(
+            "link", name=de("My learning")).click()
+        expect(page.locator(".account-name")).to_have_text(LEARNER.name)
+        pages.check()
+    with journey.step(f"the result of {slug} again", expect="the quiz result"):
+        page.go_back()
+        expect(page.locator(".quiz-score .quiz-verdict")).to_have_text(de("Passed"))
+        pages.check()
     with journey.step(f"back to the course after {slug}", expect="the course page"):
         page.get_by_role("link", name=de("Back to the course")).click()
         expect(page.get_by_role("heading", level=1)).to_be_visible()
