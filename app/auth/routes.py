@@ -76,13 +76,11 @@ def login():
     form = LoginForm()
     if not form.validate_on_submit():
         return render_template("auth/login.html", form=form), 400 if form.errors else 200
-    organisation = services.sign_on_organisation(db.session, form.email.data)
     if not form.password.data:
+        organisation = services.sign_on_organisation(db.session, form.email.data)
         if organisation is not None:
             return _continue_to_sign_on(form, organisation)
         return render_template("auth/login.html", form=form, step="password")
-    if organisation is not None and services.password_login_closed(db.session, organisation.id):
-        return _password_login_closed(form, organisation)
     return _log_in_with_password(form)
 
 
@@ -99,7 +97,12 @@ def _continue_to_sign_on(form: LoginForm, organisation):
 
 def _log_in_with_password(form: LoginForm):
     """Check the password (throttled) and log in, or show the form again."""
-    attempt = _reserve_password_check(form.email.data)  # before the hash: LoginThrottled
+    # before anything else, the database included: a throttled guess costs nothing
+    attempt = _reserve_password_check(form.email.data)  # LoginThrottled
+    organisation = services.sign_on_organisation(db.session, form.email.data)
+    if organisation is not None and services.password_login_closed(db.session, organisation.id):
+        _give_back(attempt)  # no password was checked
+        return _password_login_closed(form, organisation)
     user = services.authenticate(db.session, form.email.data, form.password.data, _policy(),
                                  utcnow())
     if user is None:
@@ -145,6 +148,13 @@ def _reserve_password_check(email: str) -> throttle.Reservation:
     if login_throttle is None:
         return throttle.Reservation(account, device)
     return login_throttle.reserve(account, device, client_address())
+
+
+def _give_back(attempt: throttle.Reservation) -> None:
+    """Return a reserved password check that was never made."""
+    login_throttle = _login_throttle()
+    if login_throttle is not None:
+        login_throttle.refund(attempt)
 
 
 def _login_succeeded(attempt: throttle.Reservation) -> None:
