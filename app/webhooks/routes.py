@@ -32,6 +32,17 @@ def managed_organisation(org_slug: str) -> Organisation:
     return organisation
 
 
+def managed_endpoint(org_slug: str, endpoint_id: int):
+    """An endpoint of an organisation the current user manages (403 or 404 otherwise)."""
+    return services.find_endpoint(db.session, managed_organisation(org_slug), endpoint_id)
+
+
+def _back_to(endpoint):
+    """303 to the endpoint's page."""
+    return redirect(url_for(".endpoint", org_slug=endpoint.organisation.slug,
+                            endpoint_id=endpoint.id), 303)
+
+
 def _allow_loopback() -> bool:
     return bool(current_app.config["WEBHOOK_ALLOW_LOOPBACK"])
 
@@ -70,8 +81,8 @@ def new_endpoint(org_slug: str):
 @role_required("hr")
 def endpoint(org_slug: str, endpoint_id: int):
     """One endpoint: its secret, its state, its latest messages, and what can be done."""
-    org = managed_organisation(org_slug)
-    found = services.find_endpoint(db.session, org, endpoint_id)
+    found = managed_endpoint(org_slug, endpoint_id)
+    org = found.organisation
     recent = services.delivery_log(db.session, org, endpoint_id=found.id,
                                    per_page=RECENT_DELIVERIES)
     return render_template("webhooks/endpoint.html", org=org, endpoint=found, labels=EVENT_LABELS,
@@ -82,8 +93,8 @@ def endpoint(org_slug: str, endpoint_id: int):
 @role_required("hr")
 def edit_endpoint(org_slug: str, endpoint_id: int):
     """Change an endpoint's URL, description or events."""
-    org = managed_organisation(org_slug)
-    found = services.find_endpoint(db.session, org, endpoint_id)
+    found = managed_endpoint(org_slug, endpoint_id)
+    org = found.organisation
     form = EndpointForm(obj=found)
     if form.validate_on_submit():
         try:
@@ -95,7 +106,7 @@ def edit_endpoint(org_slug: str, endpoint_id: int):
             form.url.errors.append(str(refusal))
         else:
             flash(_("Endpoint saved."), "success")
-            return redirect(url_for(".endpoint", org_slug=org.slug, endpoint_id=found.id), 303)
+            return _back_to(found)
     return _form_page(org, form, found)
 
 
@@ -120,46 +131,42 @@ def delete_endpoint(org_slug: str, endpoint_id: int):
 @role_required("hr")
 def rotate_secret(org_slug: str, endpoint_id: int):
     """A new signing secret; the old one signs beside it for a day."""
-    org = managed_organisation(org_slug)
-    found = services.find_endpoint(db.session, org, endpoint_id)
+    found = managed_endpoint(org_slug, endpoint_id)
     services.rotate_secret(db.session, current_user, found, utcnow())
     flash(_("New signing secret made. For the next 24 hours messages are signed with the old "
             "and the new secret, so the receiving system can switch without losing any."),
           "success")
-    return redirect(url_for(".endpoint", org_slug=org.slug, endpoint_id=found.id), 303)
+    return _back_to(found)
 
 
 @bp.route("/<int:endpoint_id>/test", methods=["POST"])
 @role_required("hr")
 def send_test(org_slug: str, endpoint_id: int):
     """Send a `webhook.test` message to this endpoint."""
-    org = managed_organisation(org_slug)
-    found = services.find_endpoint(db.session, org, endpoint_id)
+    found = managed_endpoint(org_slug, endpoint_id)
     services.send_test_event(db.session, current_user, found, utcnow())
     flash(_("Test event sent. Its delivery appears below within a few seconds."), "success")
-    return redirect(url_for(".endpoint", org_slug=org.slug, endpoint_id=found.id), 303)
+    return _back_to(found)
 
 
 @bp.route("/<int:endpoint_id>/enable", methods=["POST"])
 @role_required("hr")
 def enable(org_slug: str, endpoint_id: int):
     """Turn the endpoint on again; what waited for it is sent now."""
-    org = managed_organisation(org_slug)
-    found = services.find_endpoint(db.session, org, endpoint_id)
+    found = managed_endpoint(org_slug, endpoint_id)
     waiting = services.turn_on(db.session, current_user, found, utcnow())
     flash(ngettext("Endpoint turned on. %(num)d waiting message is being sent.",
                    "Endpoint turned on. %(num)d waiting messages are being sent.", waiting),
           "success")
-    return redirect(url_for(".endpoint", org_slug=org.slug, endpoint_id=found.id), 303)
+    return _back_to(found)
 
 
 @bp.route("/<int:endpoint_id>/disable", methods=["POST"])
 @role_required("hr")
 def disable(org_slug: str, endpoint_id: int):
     """Stop sending to the endpoint; messages wait until it is turned on."""
-    org = managed_organisation(org_slug)
-    found = services.find_endpoint(db.session, org, endpoint_id)
+    found = managed_endpoint(org_slug, endpoint_id)
     services.turn_off(db.session, current_user, found, utcnow())
     flash(_("Endpoint turned off. New events are not sent to it until it is turned on."),
           "success")
-    return redirect(url_for(".endpoint", org_slug=org.slug, endpoint_id=found.id), 303)
+    return _back_to(found)
